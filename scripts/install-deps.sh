@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs the Debian packages mutsim needs to build, test, run and analyse.
+# Idempotent: packages already present are skipped, and apt-get is not called
+# at all when nothing is missing (so it works offline on a prepared machine).
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake make git pkg-config
+  libboost-dev libboost-random-dev
+  libtbb-dev
+  libhdf5-dev hdf5-tools
+  libyaml-cpp-dev
+  catch2
+  libcli11-dev
+  libfmt-dev libspdlog-dev
+  librandom123-dev
+  libbenchmark-dev
+  clang-format
+  python3-h5py python3-numpy python3-pandas python3-matplotlib python3-scipy
+  python3-pytest
+)
+
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$pkg")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#PACKAGES[@]} packages present"
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,181 @@
+#include "sim/cli/commands.hpp"
+
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <csignal>
+#include <fstream>
+#include <iostream>
+
+#include "sim/cli/summary.hpp"
+#include "sim/config/loader.hpp"
+#include "sim/engine/simulation.hpp"
+#include "sim/io/hdf5_reader.hpp"
+#include "sim/io/hdf5_writer.hpp"
+#include "sim/util/errors.hpp"
+
+namespace mutsim::cli {
+namespace {
+
+constexpr int kExitFailure = 1;
+constexpr int kExitBadInput = 2;
+constexpr int kExitSignalBase = 128;
+
+std::atomic<int> g_stop{0};
+
+extern "C" void request_stop(int signal_number) { g_stop.store(signal_number); }
+
+void install_signal_handlers() {
+  struct sigaction action {};
+  action.sa_handler = request_stop;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+}
+
+struct RunArgs {
+  std::string scenario;
+  std::string output;
+  std::vector<std::string> overrides;
+  int64_t seed = -1;
+  int64_t replicates = -1;
+  int threads = 0;
+  bool force = false;
+  bool quiet = false;
+};
+
+/// --seed and --replicates are overrides too, so the file's effective YAML
+/// records the values actually used.
+std::vector<std::string> all_overrides(const RunArgs& args) {
+  std::vector<std::string> overrides = args.overrides;
+  if (args.seed >= 0) overrides.push_back(fmt::format("run.seed={}", args.seed));
+  if (args.replicates >= 0) overrides.push_back(fmt::format("run.replicates={}", args.replicates));
+  return overrides;
+}
+
+int run_command(const RunArgs& args) {
+  const LoadedScenario loaded = load_scenario_file(args.scenario, all_overrides(args));
+  const Scenario& s = loaded.scenario;
+  check_output_path(args.output, args.force);
+  const auto seed = static_cast<uint64_t>(s.run.seed);
+  const auto replicates = static_cast<uint32_t>(s.run.replicates);
+  const bool progress = !args.quiet && isatty(STDERR_FILENO);
+  if (!args.quiet)
+    std::cerr << fmt::format("mutsim: {} replicates of {} ({} to {}, scale {}), seed {}\n",
+                             replicates, args.scenario, s.time.start.str(), s.time.end.str(),
+                             s.population.scale, seed);
+  RunOptions options;
+  options.seed = seed;
+  options.replicates = replicates;
+  options.threads = args.threads;
+  options.stop = &g_stop;
+  if (progress)
+    options.on_replicate_done = [replicates](uint32_t done) {
+      std::cerr << fmt::format("\r  replicates done: {}/{}", done, replicates) << std::flush;
+    };
+  install_signal_handlers();
+  const RunResult result = run_simulation(s, options);
+  if (progress) std::cerr << "\n";
+  if (g_stop.load()) throw Interrupted(g_stop.load());
+  write_run_file(args.output, result, s, make_provenance(loaded, seed, replicates), args.force);
+  if (!args.quiet) {
+    std::cerr << fmt::format(
+        "mutsim: wrote {} ({} staff agents; set-up {:.2f} s, simulation {:.2f} s)\n", args.output,
+        result.population.staff(), result.setup_seconds, result.simulate_seconds);
+    const RunFile run = read_run_file(args.output);
+    std::cout << format_headline_text(run, compute_headline(run));
+  }
+  return 0;
+}
+
+int validate_command(const std::string& scenario, const std::vector<std::string>& overrides,
+                     bool print_effective) {
+  const LoadedScenario loaded = load_scenario_file(scenario, overrides);
+  if (print_effective)
+    std::cout << loaded.effective_yaml;
+  else
+    std::cout << fmt::format("{}: valid ({} organisation types, {} routes, {} to {})\n", scenario,
+                             loaded.scenario.population.org_types.size(),
+                             loaded.scenario.routes.size(), loaded.scenario.time.start.str(),
+                             loaded.scenario.time.end.str());
+  return 0;
+}
+
+int summary_command(const std::string& file, bool json) {
+  const RunFile run = read_run_file(file);
+  const Headline headline = compute_headline(run);
+  std::cout << (json ? format_headline_json(run, headline) : format_headline_text(run, headline));
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"mutsim: agent-based simulation of public service mutualisation"};
+  app.set_version_flag("--version", fmt::format("mutsim {} ({})", mutsim_version(), git_commit()));
+  app.require_subcommand(1);
+
+  RunArgs run;
+  auto* run_cmd = app.add_subcommand("run", "run a scenario and write its time series to HDF5");
+  run_cmd->add_option("scenario", run.scenario, "scenario YAML file")->required();
+  run_cmd->add_option("-o,--output", run.output, "output HDF5 file")->required();
+  run_cmd->add_option("--replicates", run.replicates, "replicates (overrides run.replicates)")
+      ->check(CLI::Range(int64_t{1}, int64_t{100000}));
+  run_cmd->add_option("--seed", run.seed, "master seed (overrides run.seed)")
+      ->check(CLI::NonNegativeNumber);
+  run_cmd->add_option("--threads", run.threads, "worker threads (default: all cores)")
+      ->check(CLI::Range(1, 1024));
+  run_cmd->add_option("--set", run.overrides, "override a scenario value: KEY.PATH=VALUE")
+      ->allow_extra_args(false);
+  run_cmd->add_flag("--force", run.force, "replace an existing output file");
+  run_cmd->add_flag("-q,--quiet", run.quiet, "print nothing but errors");
+
+  std::string validate_file;
+  std::vector<std::string> validate_overrides;
+  bool print_effective = false;
+  auto* validate_cmd = app.add_subcommand("validate", "check a scenario file and exit");
+  validate_cmd->add_option("scenario", validate_file, "scenario YAML file")->required();
+  validate_cmd->add_option("--set", validate_overrides, "override a value: KEY.PATH=VALUE")
+      ->allow_extra_args(false);
+  validate_cmd->add_flag("--print", print_effective,
+                         "print every parameter after defaults and overrides");
+
+  auto* params_cmd =
+      app.add_subcommand("params", "print the parameter table (Markdown) used in docs/ODD.md");
+
+  std::string summary_file;
+  bool json = false;
+  auto* summary_cmd = app.add_subcommand("summary", "print the headline figures of a run file");
+  summary_cmd->add_option("file", summary_file, "mutsim HDF5 output")->required();
+  summary_cmd->add_flag("--json", json, "print JSON instead of text");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : kExitBadInput;
+  }
+  try {
+    if (*run_cmd) return run_command(run);
+    if (*validate_cmd) return validate_command(validate_file, validate_overrides, print_effective);
+    if (*params_cmd) return std::cout << parameter_table_markdown(), 0;
+    if (*summary_cmd) return summary_command(summary_file, json);
+  } catch (const ConfigError& e) {
+    std::cerr << "mutsim: error: " << e.what() << "\n";
+    return kExitBadInput;
+  } catch (const Interrupted& e) {
+    std::cerr << fmt::format("\nmutsim: stopped by signal {}; no output written\n", e.signal);
+    return kExitSignalBase + e.signal;
+  } catch (const IoError& e) {
+    std::cerr << "mutsim: error: " << e.what() << "\n";
+    return kExitFailure;
+  } catch (const std::exception& e) {
+    std::cerr << "mutsim: internal error: " << e.what() << "\n";
+    return kExitFailure;
+  }
+  return kExitFailure;
+}
+
+}  // namespace mutsim::cli

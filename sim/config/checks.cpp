@@ -1,0 +1,135 @@
+#include "sim/config/checks.hpp"
+
+#include <fmt/format.h>
+#include <cmath>
+#include <set>
+
+namespace mutsim {
+namespace {
+
+// Shares typed by hand with a few decimals must still count as summing to 1.
+constexpr double kShareSumTolerance = 1e-6;
+
+template <class T>
+void require_known(const std::vector<Named<T>>& table, const std::string& name,
+                   const std::string& path, const char* what, const CheckFailure& fail) {
+  if (find_named(table, name)) return;
+  std::vector<std::string> known;
+  for (const auto& item : table) known.push_back(item.name);
+  fail(path, fmt::format("unknown {} '{}' (known: {})", what, name, fmt::join(known, ", ")));
+}
+
+void check_names(const std::vector<std::string>& names, const std::vector<Named<OrgType>>& types,
+                 const std::string& path, const CheckFailure& fail) {
+  for (const auto& name : names) require_known(types, name, path, "organisation type", fail);
+}
+
+void check_population(const Scenario& s, const CheckFailure& fail) {
+  if (s.population.sectors.empty()) fail("population.sectors", "needs at least one sector");
+  if (s.population.org_types.empty()) fail("population.org_types", "needs at least one type");
+  for (const auto& [name, type] : s.population.org_types) {
+    const std::string path = "population.org_types." + name;
+    require_known(s.population.sectors, type.sector, path + ".sector", "sector", fail);
+    if (type.service_min > type.service_max)
+      fail(path + ".service_min", fmt::format("must not exceed service_max ({} > {})",
+                                              type.service_min, type.service_max));
+    if (type.staff_total < type.count)
+      fail(path + ".staff_total", "must be at least one member of staff per organisation");
+    if (type.divest_date) {
+      if (type.divest_to.empty()) fail(path + ".divest_to", "required when divest_date is set");
+      require_known(s.population.org_types, type.divest_to, path + ".divest_to",
+                    "organisation type", fail);
+      if (type.divest_to == name) fail(path + ".divest_to", "cannot divest to itself");
+    }
+  }
+}
+
+void check_routes(const Scenario& s, const CheckFailure& fail) {
+  for (const auto& [name, route] : s.routes) {
+    const std::string path = "routes." + name;
+    if (route.end && *route.end < route.start)
+      fail(path + ".end",
+           fmt::format("{} is before start {}", route.end->str(), route.start.str()));
+    check_names(route.org_types, s.population.org_types, path + ".org_types", fail);
+    if (route.contract.min_years > route.contract.max_years)
+      fail(path + ".contract.min_years", "must not exceed max_years");
+  }
+}
+
+void check_shares(const PerProcurement& shares, const std::string& path, const CheckFailure& fail) {
+  double sum = shares.direct_award + shares.any_qualified_provider + shares.competitive_tender;
+  if (std::abs(sum - 1.0) > kShareSumTolerance)
+    fail(path, fmt::format("shares must sum to 1, got {}", sum));
+}
+
+void check_commissioning(const Scenario& s, const CheckFailure& fail) {
+  for (const auto& [name, sector] : s.population.sectors)
+    if (!find_named(s.commissioning.sectors, name))
+      fail("commissioning.sectors", fmt::format("missing the schedule for sector '{}'", name));
+  for (const auto& [name, schedule] : s.commissioning.sectors) {
+    const std::string path = "commissioning.sectors." + name + ".periods";
+    require_known(s.population.sectors, name, "commissioning.sectors." + name, "sector", fail);
+    if (schedule.periods.empty()) fail(path, "needs at least one period");
+    if (!schedule.periods.empty() && schedule.periods.front().from > s.time.start)
+      fail(path + "[0].from",
+           fmt::format("the first period must start by time.start ({})", s.time.start.str()));
+    for (size_t i = 0; i < schedule.periods.size(); ++i) {
+      const auto& period = schedule.periods[i];
+      const std::string item = fmt::format("{}[{}]", path, i);
+      if (i > 0 && !(schedule.periods[i - 1].from < period.from))
+        fail(item + ".from", "periods must be in increasing date order");
+      if (period.contract_years.empty())
+        fail(item + ".contract_years", "needs at least one length");
+      double sum = 0;
+      std::set<int> lengths;
+      for (const auto& length : period.contract_years) {
+        sum += length.share;
+        if (!lengths.insert(length.years).second)
+          fail(item + ".contract_years", fmt::format("{} years appears twice", length.years));
+      }
+      if (std::abs(sum - 1.0) > kShareSumTolerance)
+        fail(item + ".contract_years", fmt::format("shares must sum to 1, got {}", sum));
+      check_shares(period.route_shares, item + ".route_shares", fail);
+    }
+  }
+}
+
+void check_programmes(const Scenario& s, const CheckFailure& fail) {
+  const auto& p = s.programmes;
+  check_names(p.pathfinder.org_types, s.population.org_types, "programmes.pathfinder.org_types",
+              fail);
+  check_names(p.large_trust_conversion.org_types, s.population.org_types,
+              "programmes.large_trust_conversion.org_types", fail);
+  for (const auto& sector : p.reserved_contracts.sectors)
+    require_known(s.population.sectors, sector, "programmes.reserved_contracts.sectors", "sector",
+                  fail);
+  if (p.support_fund.end && *p.support_fund.end < p.support_fund.start)
+    fail("programmes.support_fund.end", "is before start");
+}
+
+void check_employment(const Scenario& s, const CheckFailure& fail) {
+  const auto& points = s.employment.public_sector;
+  if (points.empty()) fail("employment.public_sector", "needs at least one observation");
+  for (size_t i = 1; i < points.size(); ++i)
+    if (!(points[i - 1].date < points[i].date))
+      fail(fmt::format("employment.public_sector[{}].date", i),
+           "dates must be strictly increasing");
+  for (size_t i = 0; i < points.size(); ++i)
+    if (points[i].value <= 0)
+      fail(fmt::format("employment.public_sector[{}].value", i), "must be positive");
+}
+
+}  // namespace
+
+void check_scenario(const Scenario& s, const CheckFailure& fail) {
+  if (s.time.end < s.time.start)
+    fail("time.end",
+         fmt::format("{} is before time.start {}", s.time.end.str(), s.time.start.str()));
+  check_population(s, fail);
+  check_routes(s, fail);
+  check_commissioning(s, fail);
+  check_programmes(s, fail);
+  check_employment(s, fail);
+}
+
+}  // namespace mutsim

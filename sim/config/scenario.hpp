@@ -1,0 +1,902 @@
+#pragma once
+// The validated, typed scenario. Every parameter is declared exactly once, in
+// the describe() function of the record that holds it; see spec.hpp.
+// Defaults here are the model's documented assumptions; scenarios/baseline.yaml
+// restates them with their sources.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sim/config/spec.hpp"
+#include "sim/util/month.hpp"
+
+namespace mutsim {
+
+// ---------------------------------------------------------------- time, run
+struct TimeSpan {
+  Month start;
+  Month end;
+};
+template <class V>
+void describe(V& v, TimeSpan& p) {
+  v.date(p.start, {.key = "start", .meaning = "first simulated month (YYYY-MM)"});
+  v.date(p.end, {.key = "end", .meaning = "last simulated month, inclusive (YYYY-MM)"});
+}
+
+struct RunSettings {
+  int64_t seed;
+  int replicates;
+};
+template <class V>
+void describe(V& v, RunSettings& p) {
+  v.num(p.seed, {.key = "seed",
+                 .def = 20100101,
+                 .lo = 0,
+                 .hi = 9007199254740991.0,
+                 .meaning = "master seed of all random streams; --seed overrides"});
+  v.num(p.replicates, {.key = "replicates",
+                       .def = 10,
+                       .lo = 1,
+                       .hi = 100000,
+                       .unit = "runs",
+                       .meaning = "stochastic replicates; --replicates overrides"});
+}
+
+// ---------------------------------------------------------------- population
+struct Sector {
+  std::string label;
+  bool nhs;
+};
+template <class V>
+void describe(V& v, Sector& p) {
+  v.text(p.label, {.key = "label", .def = "", .meaning = "human-readable name"});
+  v.flag(p.nhs, {.key = "nhs",
+                 .def = 0.0,
+                 .meaning = "organisations of this sector count as NHS (mutuals_active_nhs)"});
+}
+
+struct OrgType {
+  std::string sector;
+  int count;
+  double staff_total;
+  double size_sigma;
+  double service_median;
+  double service_sigma;
+  int service_min;
+  int service_max;
+  double board_consent;
+  std::optional<Month> divest_date;
+  std::string divest_to;
+};
+template <class V>
+void describe(V& v, OrgType& p) {
+  v.text(p.sector, {.key = "sector", .meaning = "key of the sector this type belongs to"});
+  v.num(p.count, {.key = "count",
+                  .lo = 1,
+                  .hi = 100000,
+                  .unit = "organisations",
+                  .meaning = "organisations of this type at scale 1"});
+  v.num(p.staff_total, {.key = "staff_total",
+                        .lo = 1,
+                        .hi = 1e8,
+                        .unit = "people",
+                        .meaning = "headcount over all organisations of this type in 2010"});
+  v.num(p.size_sigma, {.key = "size_sigma",
+                       .def = 0.5,
+                       .lo = 0,
+                       .hi = 3,
+                       .unit = "log-sd",
+                       .meaning = "log-normal spread of organisation sizes (sizes are "
+                                  "rescaled to sum to staff_total)"});
+  v.num(p.service_median, {.key = "service_median",
+                           .def = 40,
+                           .lo = 1,
+                           .hi = 1e6,
+                           .unit = "people",
+                           .meaning = "median service-unit size"});
+  v.num(p.service_sigma, {.key = "service_sigma",
+                          .def = 1.0,
+                          .lo = 0,
+                          .hi = 3,
+                          .unit = "log-sd",
+                          .meaning = "log-normal spread of service sizes"});
+  v.num(p.service_min, {.key = "service_min",
+                        .def = 3,
+                        .lo = 1,
+                        .hi = 1e6,
+                        .unit = "people",
+                        .meaning = "smallest service unit"});
+  v.num(p.service_max, {.key = "service_max",
+                        .def = 3000,
+                        .lo = 1,
+                        .hi = 1e7,
+                        .unit = "people",
+                        .meaning = "largest service unit"});
+  v.num(p.board_consent, {.key = "board_consent",
+                          .def = 0.5,
+                          .lo = 0,
+                          .hi = 1,
+                          .unit = "probability",
+                          .meaning = "chance the board consents to a proposal's business case"});
+  v.date(p.divest_date, {.key = "divest_date",
+                         .meaning = "month the type ceases (PCT provider arms, Apr 2011): "
+                                    "its public services pass to divest_to"});
+  v.text(p.divest_to, {.key = "divest_to",
+                       .def = "",
+                       .meaning = "organisation type that takes over after divest_date"});
+}
+
+struct BetaDist {
+  double alpha;
+  double beta;
+};
+template <class V>
+void describe(V& v, BetaDist& p) {
+  v.num(p.alpha, {.key = "alpha", .def = 2, .lo = 0.01, .hi = 1000, .meaning = "Beta shape a"});
+  v.num(p.beta, {.key = "beta", .def = 2, .lo = 0.01, .hi = 1000, .meaning = "Beta shape b"});
+}
+
+struct Population {
+  double scale;
+  std::vector<Named<Sector>> sectors;
+  std::vector<Named<OrgType>> org_types;
+};
+template <class V>
+void describe(V& v, Population& p) {
+  v.num(p.scale, {.key = "scale",
+                  .def = 1.0,
+                  .lo = 0,
+                  .hi = 1,
+                  .lo_open = true,
+                  .unit = "fraction",
+                  .meaning = "share of service units sampled (counts are scaled back)"});
+  v.table(p.sectors, "sectors", "public-sector employers grouped by sector");
+  v.table(p.org_types, "org_types", "organisation types with counts and size distributions");
+}
+
+struct StaffTraits {
+  BetaDist engagement;
+  BetaDist risk_aversion;
+  BetaDist entrepreneurial;
+  BetaDist pension_concern;
+};
+template <class V>
+void describe(V& v, StaffTraits& p) {
+  v.record(p.engagement, "engagement", "trait in [0,1]: weight on peers and information");
+  v.record(p.risk_aversion, "risk_aversion",
+           "trait in [0,1]: weight on contract and procurement insecurity");
+  v.record(p.entrepreneurial, "entrepreneurial",
+           "trait in [0,1]: pull towards spinning out; champions come from the top");
+  v.record(p.pension_concern, "pension_concern", "trait in [0,1]: concern for pensions and terms");
+}
+
+// ---------------------------------------------------------------- attitudes
+struct AttitudeParams {
+  double baseline;
+  double entrepreneurial_weight;
+  double pension_weight;
+  double contract_insecurity_weight;
+  double procurement_weight;
+  double wait_and_see_outcome_weight;
+  double wait_and_see_uncertainty_weight;
+  double information_weight;
+  double service_culture_sd;
+  double adjustment_rate;
+  double peer_weight;
+  double organisation_peer_share;
+  double noise_sd;
+  double initial_noise_sd;
+  double support_threshold;
+  double contract_reference_years;
+};
+template <class V>
+void describe(V& v, AttitudeParams& p) {
+  v.num(p.baseline, {.key = "baseline",
+                     .def = -0.35,
+                     .lo = -1,
+                     .hi = 1,
+                     .unit = "attitude",
+                     .meaning = "intercept of each agent's target attitude"});
+  v.num(p.entrepreneurial_weight,
+        {.key = "entrepreneurial_weight",
+         .def = 0.6,
+         .lo = 0,
+         .hi = 5,
+         .unit = "attitude",
+         .meaning = "target attitude gained per unit of entrepreneurial propensity"});
+  v.num(p.pension_weight, {.key = "pension_weight",
+                           .def = 0.4,
+                           .lo = 0,
+                           .hi = 5,
+                           .unit = "attitude",
+                           .meaning = "target attitude lost per unit of pension concern"});
+  v.num(p.contract_insecurity_weight,
+        {.key = "contract_insecurity_weight",
+         .def = 0.5,
+         .lo = 0,
+         .hi = 5,
+         .unit = "attitude",
+         .meaning = "loss per unit of risk aversion x (1 - contract security)"});
+  v.num(p.procurement_weight,
+        {.key = "procurement_weight",
+         .def = 0.3,
+         .lo = 0,
+         .hi = 5,
+         .unit = "attitude",
+         .meaning = "loss per unit of risk aversion x procurement uncertainty"});
+  v.num(p.wait_and_see_outcome_weight,
+        {.key = "wait_and_see_outcome_weight",
+         .def = 0.3,
+         .lo = 0,
+         .hi = 5,
+         .unit = "attitude",
+         .meaning = "gain per unit of the observed retention signal in [-1, 1]"});
+  v.num(p.wait_and_see_uncertainty_weight,
+        {.key = "wait_and_see_uncertainty_weight",
+         .def = 0.3,
+         .lo = 0,
+         .hi = 5,
+         .unit = "attitude",
+         .meaning = "loss per unit of risk aversion x lack of retention evidence"});
+  v.num(p.information_weight,
+        {.key = "information_weight",
+         .def = 0.15,
+         .lo = 0,
+         .hi = 5,
+         .unit = "attitude",
+         .meaning = "gain per unit of engagement x information and support level"});
+  v.num(p.service_culture_sd,
+        {.key = "service_culture_sd",
+         .def = 0.25,
+         .lo = 0,
+         .hi = 2,
+         .unit = "attitude",
+         .meaning = "sd of a fixed per-service offset to targets (local culture)"});
+  v.num(p.adjustment_rate, {.key = "adjustment_rate",
+                            .def = 0.1,
+                            .lo = 0,
+                            .hi = 1,
+                            .unit = "1/month",
+                            .meaning = "share of the gap to the target attitude closed monthly"});
+  v.num(p.peer_weight, {.key = "peer_weight",
+                        .def = 0.1,
+                        .lo = 0,
+                        .hi = 1,
+                        .unit = "1/month",
+                        .meaning = "pull towards colleagues' mean, per unit of engagement"});
+  v.num(p.organisation_peer_share,
+        {.key = "organisation_peer_share",
+         .def = 0.2,
+         .lo = 0,
+         .hi = 1,
+         .unit = "fraction",
+         .meaning = "weight of the whole organisation's mean in the peer mean"});
+  v.num(p.noise_sd, {.key = "noise_sd",
+                     .def = 0.03,
+                     .lo = 0,
+                     .hi = 1,
+                     .unit = "attitude",
+                     .meaning = "sd of the monthly Gaussian attitude shock"});
+  v.num(p.initial_noise_sd, {.key = "initial_noise_sd",
+                             .def = 0.35,
+                             .lo = 0,
+                             .hi = 2,
+                             .unit = "attitude",
+                             .meaning = "sd of initial attitudes around their targets"});
+  v.num(p.support_threshold,
+        {.key = "support_threshold",
+         .def = 0.0,
+         .lo = -1,
+         .hi = 1,
+         .unit = "attitude",
+         .meaning = "attitude above which a member of staff supports spinning out"});
+  v.num(p.contract_reference_years,
+        {.key = "contract_reference_years",
+         .def = 5,
+         .lo = 0.1,
+         .hi = 50,
+         .unit = "years",
+         .meaning = "contract length regarded as fully secure (security = years / this, "
+                    "capped at 1)"});
+}
+
+struct WaitAndSeeParams {
+  double prior_evidence;
+  double memory_months;
+  double failure_weight;
+};
+template <class V>
+void describe(V& v, WaitAndSeeParams& p) {
+  v.num(p.prior_evidence, {.key = "prior_evidence",
+                           .def = 10,
+                           .lo = 0,
+                           .hi = 1e6,
+                           .unit = "outcomes",
+                           .meaning = "pseudo-count of outcomes staff want before trusting the "
+                                      "record (uncertainty = prior / (prior + evidence))"});
+  v.num(p.memory_months, {.key = "memory_months",
+                          .def = 36,
+                          .lo = 1,
+                          .hi = 1200,
+                          .unit = "months",
+                          .meaning = "e-folding time of remembered outcomes"});
+  v.num(p.failure_weight, {.key = "failure_weight",
+                           .def = 2,
+                           .lo = 0,
+                           .hi = 100,
+                           .unit = "outcomes",
+                           .meaning = "a mutual failure counts as this many lost contracts"});
+}
+
+// ---------------------------------------------------------------- pipeline
+struct PipelineParams {
+  double quorum;
+  double whole_organisation_quorum;
+  double champion_entrepreneurial;
+  double champion_attitude;
+  double entry_logit;
+  double whole_organisation_entry_logit;
+  double entry_support_coef;
+  double progress_logit;
+  double spinout_logit;
+  double abandon_logit;
+  double coef_contract;
+  double coef_procurement;
+  double coef_fund;
+  double coef_information;
+  double coef_size;
+  double coef_support;
+  double abandon_viability_coef;
+  double size_reference_staff;
+  int min_months_exploring;
+  int min_months_in_progress;
+  int cooldown_months;
+  double forced_separation_consent;
+};
+template <class V>
+void describe(V& v, PipelineParams& p) {
+  v.num(p.quorum, {.key = "quorum",
+                   .def = 0.3,
+                   .lo = 0,
+                   .hi = 1,
+                   .unit = "fraction",
+                   .meaning = "share of supportive staff a unit needs before it can propose"});
+  v.num(p.whole_organisation_quorum,
+        {.key = "whole_organisation_quorum",
+         .def = 0.15,
+         .lo = 0,
+         .hi = 1,
+         .unit = "fraction",
+         .meaning = "share of supportive staff a whole organisation needs (board-led "
+                    "proposals need a smaller active minority)"});
+  v.num(p.champion_entrepreneurial, {.key = "champion_entrepreneurial",
+                                     .def = 0.8,
+                                     .lo = 0,
+                                     .hi = 1,
+                                     .unit = "trait",
+                                     .meaning = "entrepreneurial propensity a champion needs"});
+  v.num(p.champion_attitude, {.key = "champion_attitude",
+                              .def = 0.3,
+                              .lo = -1,
+                              .hi = 1,
+                              .unit = "attitude",
+                              .meaning = "attitude a champion needs"});
+  v.num(p.entry_logit, {.key = "entry_logit",
+                        .def = -7,
+                        .lo = -30,
+                        .hi = 30,
+                        .unit = "logit",
+                        .meaning = "monthly log-odds that an eligible unit enters exploring"});
+  v.num(p.whole_organisation_entry_logit,
+        {.key = "whole_organisation_entry_logit",
+         .def = -6,
+         .lo = -30,
+         .hi = 30,
+         .unit = "logit",
+         .meaning = "monthly log-odds that an organisation whose route allows it proposes "
+                    "as a whole"});
+  v.num(p.entry_support_coef, {.key = "entry_support_coef",
+                               .def = 4,
+                               .lo = 0,
+                               .hi = 100,
+                               .unit = "logit",
+                               .meaning = "entry log-odds per unit of support above the quorum"});
+  v.num(p.progress_logit, {.key = "progress_logit",
+                           .def = -2.5,
+                           .lo = -30,
+                           .hi = 30,
+                           .unit = "logit",
+                           .meaning = "monthly log-odds exploring -> in progress"});
+  v.num(p.spinout_logit, {.key = "spinout_logit",
+                          .def = -2.5,
+                          .lo = -30,
+                          .hi = 30,
+                          .unit = "logit",
+                          .meaning = "monthly log-odds in progress -> spun out"});
+  v.num(p.abandon_logit, {.key = "abandon_logit",
+                          .def = -4.5,
+                          .lo = -30,
+                          .hi = 30,
+                          .unit = "logit",
+                          .meaning = "monthly log-odds a proposal is abandoned"});
+  v.num(p.coef_contract, {.key = "coef_contract",
+                          .def = 1.5,
+                          .lo = -20,
+                          .hi = 20,
+                          .unit = "logit",
+                          .meaning = "viability per unit of contract security"});
+  v.num(p.coef_procurement, {.key = "coef_procurement",
+                             .def = 1.0,
+                             .lo = -20,
+                             .hi = 20,
+                             .unit = "logit",
+                             .meaning = "viability lost per unit of procurement uncertainty"});
+  v.num(p.coef_fund, {.key = "coef_fund",
+                      .def = 0.7,
+                      .lo = -20,
+                      .hi = 20,
+                      .unit = "logit",
+                      .meaning = "viability gained by a proposal holding a grant"});
+  v.num(p.coef_information, {.key = "coef_information",
+                             .def = 0.3,
+                             .lo = -20,
+                             .hi = 20,
+                             .unit = "logit",
+                             .meaning = "viability per unit of information-service level"});
+  v.num(p.coef_size, {.key = "coef_size",
+                      .def = 0.25,
+                      .lo = -20,
+                      .hi = 20,
+                      .unit = "logit",
+                      .meaning = "viability lost per unit of log(staff / size_reference_staff)"});
+  v.num(p.coef_support, {.key = "coef_support",
+                         .def = 2,
+                         .lo = -20,
+                         .hi = 20,
+                         .unit = "logit",
+                         .meaning = "viability per unit of support above the quorum"});
+  v.num(p.abandon_viability_coef, {.key = "abandon_viability_coef",
+                                   .def = 1,
+                                   .lo = 0,
+                                   .hi = 20,
+                                   .unit = "1",
+                                   .meaning = "abandonment log-odds fall by this times viability"});
+  v.num(p.size_reference_staff, {.key = "size_reference_staff",
+                                 .def = 50,
+                                 .lo = 1,
+                                 .hi = 1e6,
+                                 .unit = "people",
+                                 .meaning = "proposal size at which the size term is zero"});
+  v.num(p.min_months_exploring, {.key = "min_months_exploring",
+                                 .def = 2,
+                                 .lo = 0,
+                                 .hi = 120,
+                                 .unit = "months",
+                                 .meaning = "months a proposal explores before it can progress"});
+  v.num(p.min_months_in_progress, {.key = "min_months_in_progress",
+                                   .def = 4,
+                                   .lo = 0,
+                                   .hi = 120,
+                                   .unit = "months",
+                                   .meaning = "months a business case takes at least"});
+  v.num(p.cooldown_months, {.key = "cooldown_months",
+                            .def = 24,
+                            .lo = 0,
+                            .hi = 1200,
+                            .unit = "months",
+                            .meaning = "months after abandonment or failure before a unit can "
+                                       "propose again"});
+  v.num(p.forced_separation_consent,
+        {.key = "forced_separation_consent",
+         .def = 0.95,
+         .lo = 0,
+         .hi = 1,
+         .unit = "probability",
+         .meaning = "board consent where the route forces separation (TCS divestment)"});
+}
+
+// ---------------------------------------------------------------- routes
+struct ContractGuarantee {
+  bool guaranteed;
+  int min_years;
+  int max_years;
+};
+template <class V>
+void describe(V& v, ContractGuarantee& p) {
+  v.flag(p.guaranteed, {.key = "guaranteed",
+                        .def = 0.0,
+                        .meaning = "spin-outs get a direct-award contract of min..max years "
+                                   "instead of the commissioners' terms"});
+  v.num(p.min_years, {.key = "min_years",
+                      .def = 3,
+                      .lo = 1,
+                      .hi = 50,
+                      .unit = "years",
+                      .meaning = "shortest guaranteed contract"});
+  v.num(p.max_years, {.key = "max_years",
+                      .def = 5,
+                      .lo = 1,
+                      .hi = 50,
+                      .unit = "years",
+                      .meaning = "longest guaranteed contract"});
+}
+
+struct Route {
+  std::string label;
+  bool enabled;
+  Month start;
+  std::optional<Month> end;
+  std::vector<std::string> org_types;
+  double entry_logit_shift;
+  bool whole_organisation;
+  bool forced_separation;
+  ContractGuarantee contract;
+};
+template <class V>
+void describe(V& v, Route& p) {
+  v.text(p.label, {.key = "label", .def = "", .meaning = "human-readable name"});
+  v.flag(p.enabled, {.key = "enabled", .def = 1.0, .meaning = "switch the route on or off"});
+  v.date(p.start, {.key = "start", .meaning = "first month proposals can enter"});
+  v.date(p.end, {.key = "end", .meaning = "last month proposals can enter (absent: open)"});
+  v.names(p.org_types, "org_types", "organisation types whose staff can use the route");
+  v.num(p.entry_logit_shift, {.key = "entry_logit_shift",
+                              .def = 0,
+                              .lo = -30,
+                              .hi = 30,
+                              .unit = "logit",
+                              .meaning = "added to the entry log-odds on this route"});
+  v.flag(p.whole_organisation, {.key = "whole_organisation",
+                                .def = 0.0,
+                                .meaning = "whole organisations may propose (not only units)"});
+  v.flag(p.forced_separation,
+         {.key = "forced_separation",
+          .def = 0.0,
+          .meaning = "the organisation must divest anyway, so the board consents with "
+                     "pipeline.forced_separation_consent"});
+  v.record(p.contract, "contract", "contract guaranteed to spin-outs on this route");
+}
+
+// ---------------------------------------------------------------- commissioning
+/// A value per procurement route.
+struct PerProcurement {
+  double direct_award;
+  double any_qualified_provider;
+  double competitive_tender;
+};
+template <class V>
+void describe(V& v, PerProcurement& p) {
+  v.num(p.direct_award, {.key = "direct_award", .lo = 0, .hi = 1, .meaning = "direct award"});
+  v.num(p.any_qualified_provider,
+        {.key = "any_qualified_provider", .lo = 0, .hi = 1, .meaning = "Any Qualified Provider"});
+  v.num(p.competitive_tender, {.key = "competitive_tender",
+                               .lo = 0,
+                               .hi = 1,
+                               .meaning = "competitive tender under EU rules"});
+}
+
+struct ContractLengthShare {
+  int years;
+  double share;
+};
+template <class V>
+void describe(V& v, ContractLengthShare& p) {
+  v.num(
+      p.years,
+      {.key = "years", .lo = 1, .hi = 50, .unit = "years", .meaning = "contract length on offer"});
+  v.num(p.share, {.key = "share",
+                  .lo = 0,
+                  .hi = 1,
+                  .unit = "fraction",
+                  .meaning = "share of awards with this length"});
+}
+
+struct CommissioningPeriod {
+  Month from;
+  std::vector<ContractLengthShare> contract_years;
+  PerProcurement route_shares;
+};
+template <class V>
+void describe(V& v, CommissioningPeriod& p) {
+  v.date(p.from, {.key = "from", .meaning = "first month these terms apply"});
+  v.list(p.contract_years, "contract_years", "distribution of contract lengths (shares sum to 1)");
+  v.record(p.route_shares, "route_shares", "share of awards by procurement route (sum to 1)");
+}
+
+struct CommissioningSchedule {
+  std::vector<CommissioningPeriod> periods;
+};
+template <class V>
+void describe(V& v, CommissioningSchedule& p) {
+  v.list(p.periods, "periods", "terms in force from each date, in date order");
+}
+
+struct Commissioning {
+  std::vector<Named<CommissioningSchedule>> sectors;
+  PerProcurement retention;
+  PerProcurement uncertainty;
+};
+template <class V>
+void describe(V& v, Commissioning& p) {
+  v.table(p.sectors, "sectors", "commissioning terms over time, per sector");
+  v.record(p.retention, "retention",
+           "chance an incumbent mutual keeps its contract when re-procured by each route");
+  v.record(p.uncertainty, "uncertainty",
+           "procurement uncertainty staff perceive from each route, in [0,1]");
+}
+
+struct MutualParams {
+  double monthly_failure_prob;
+  double failure_on_loss_prob;
+  double growth_on_retention_prob;
+};
+template <class V>
+void describe(V& v, MutualParams& p) {
+  v.num(p.monthly_failure_prob, {.key = "monthly_failure_prob",
+                                 .def = 0.001,
+                                 .lo = 0,
+                                 .hi = 1,
+                                 .unit = "1/month",
+                                 .meaning = "background chance a mutual fails in a month"});
+  v.num(p.failure_on_loss_prob, {.key = "failure_on_loss_prob",
+                                 .def = 0.6,
+                                 .lo = 0,
+                                 .hi = 1,
+                                 .unit = "probability",
+                                 .meaning = "chance a mutual that loses its main contract fails"});
+  v.num(p.growth_on_retention_prob,
+        {.key = "growth_on_retention_prob",
+         .def = 0.2,
+         .lo = 0,
+         .hi = 1,
+         .unit = "probability",
+         .meaning = "chance a retained mutual also takes over the next public unit of its "
+                    "organisation"});
+}
+
+// ---------------------------------------------------------------- programmes
+struct InformationService {
+  bool enabled;
+  Month start;
+  double level;
+};
+template <class V>
+void describe(V& v, InformationService& p) {
+  v.flag(p.enabled, {.key = "enabled", .def = 1.0, .meaning = "switch on or off"});
+  v.date(p.start, {.key = "start", .def = "2011-07", .meaning = "launch month"});
+  v.num(p.level, {.key = "level",
+                  .def = 1.0,
+                  .lo = 0,
+                  .hi = 1,
+                  .unit = "level",
+                  .meaning = "information and support level while active"});
+}
+
+struct SupportFund {
+  bool enabled;
+  Month start;
+  std::optional<Month> end;
+  double budget_gbp;
+  double grant_gbp;
+};
+template <class V>
+void describe(V& v, SupportFund& p) {
+  v.flag(p.enabled, {.key = "enabled", .def = 1.0, .meaning = "switch on or off"});
+  v.date(p.start, {.key = "start", .def = "2012-08", .meaning = "first month grants are made"});
+  v.date(p.end, {.key = "end", .meaning = "last month grants are made (absent: until spent)"});
+  v.num(p.budget_gbp, {.key = "budget_gbp",
+                       .def = 10e6,
+                       .lo = 0,
+                       .hi = 1e12,
+                       .unit = "GBP",
+                       .meaning = "fund budget",
+                       .source = "pathfinder seed: GBP 10m fund"});
+  v.num(p.grant_gbp, {.key = "grant_gbp",
+                      .def = 75000,
+                      .lo = 0,
+                      .hi = 1e9,
+                      .unit = "GBP",
+                      .meaning = "grant to each proposal that reaches the business case"});
+}
+
+struct Pathfinder {
+  bool enabled;
+  Month start;
+  int trusts;
+  double grant_gbp;
+  std::vector<std::string> org_types;
+  double application_support;
+  double progress_logit_shift;
+};
+template <class V>
+void describe(V& v, Pathfinder& p) {
+  v.flag(p.enabled, {.key = "enabled", .def = 1.0, .meaning = "switch on or off"});
+  v.date(p.start, {.key = "start",
+                   .def = "2014-01",
+                   .meaning = "month the chosen trusts start whole-organisation proposals"});
+  v.num(p.trusts, {.key = "trusts",
+                   .def = 10,
+                   .lo = 0,
+                   .hi = 100000,
+                   .unit = "organisations",
+                   .meaning = "trusts chosen from the applicants (at scale 1)",
+                   .source = "pathfinder seed: 10 trusts"});
+  v.num(p.grant_gbp, {.key = "grant_gbp",
+                      .def = 100000,
+                      .lo = 0,
+                      .hi = 1e9,
+                      .unit = "GBP",
+                      .meaning = "grant per chosen trust",
+                      .source = "pathfinder seed: GBP 100,000 each"});
+  v.names(p.org_types, "org_types", "organisation types that may apply");
+  v.num(p.application_support, {.key = "application_support",
+                                .def = 0.15,
+                                .lo = 0,
+                                .hi = 1,
+                                .unit = "fraction",
+                                .meaning = "staff support share at which a trust applies"});
+  v.num(p.progress_logit_shift,
+        {.key = "progress_logit_shift",
+         .def = 0.0,
+         .lo = -30,
+         .hi = 30,
+         .unit = "logit",
+         .meaning = "added to progress and spin-out log-odds of pathfinder proposals"});
+}
+
+struct ReservedContracts {
+  bool enabled;
+  Month start;
+  int max_years;
+  double share;
+  double retention;
+  std::vector<std::string> sectors;
+};
+template <class V>
+void describe(V& v, ReservedContracts& p) {
+  v.flag(p.enabled, {.key = "enabled", .def = 1.0, .meaning = "switch on or off"});
+  v.date(p.start, {.key = "start",
+                   .def = "2015-04",
+                   .meaning = "month public bodies may first reserve contracts for mutuals"});
+  v.num(p.max_years, {.key = "max_years",
+                      .def = 3,
+                      .lo = 1,
+                      .hi = 50,
+                      .unit = "years",
+                      .meaning = "length of a reserved contract",
+                      .source = "BRIEF: EU reform reserves contracts for up to 3 years"});
+  v.num(p.share, {.key = "share",
+                  .def = 0.5,
+                  .lo = 0,
+                  .hi = 1,
+                  .unit = "fraction",
+                  .meaning = "share of eligible awards to mutuals that are reserved"});
+  v.num(p.retention, {.key = "retention",
+                      .def = 0.95,
+                      .lo = 0,
+                      .hi = 1,
+                      .unit = "probability",
+                      .meaning = "chance an incumbent mutual keeps a reserved contract"});
+  v.names(p.sectors, "sectors", "sectors whose health and social service contracts qualify");
+}
+
+struct LargeTrustConversion {
+  bool enabled;
+  Month start;
+  double min_staff;
+  std::vector<std::string> org_types;
+  double entry_logit;
+};
+template <class V>
+void describe(V& v, LargeTrustConversion& p) {
+  v.flag(p.enabled, {.key = "enabled", .def = 0.0, .meaning = "switch on or off"});
+  v.date(p.start, {.key = "start", .def = "2013-01", .meaning = "first month"});
+  v.num(p.min_staff, {.key = "min_staff",
+                      .def = 5000,
+                      .lo = 0,
+                      .hi = 1e7,
+                      .unit = "people",
+                      .meaning = "organisations at least this large may convert whole"});
+  v.names(p.org_types, "org_types", "organisation types that may convert whole");
+  v.num(p.entry_logit, {.key = "entry_logit",
+                        .def = -5,
+                        .lo = -30,
+                        .hi = 30,
+                        .unit = "logit",
+                        .meaning = "monthly log-odds a large organisation starts converting"});
+}
+
+struct Programmes {
+  InformationService information_service;
+  SupportFund support_fund;
+  Pathfinder pathfinder;
+  ReservedContracts reserved_contracts;
+  LargeTrustConversion large_trust_conversion;
+};
+template <class V>
+void describe(V& v, Programmes& p) {
+  v.record(p.information_service, "information_service", "Mutuals Information Service");
+  v.record(p.support_fund, "support_fund", "Mutuals Support Programme fund");
+  v.record(p.pathfinder, "pathfinder", "Mutuals in Health Pathfinder");
+  v.record(p.reserved_contracts, "reserved_contracts", "EU procurement reform: reserved contracts");
+  v.record(p.large_trust_conversion, "large_trust_conversion",
+           "lever: large organisations converting whole");
+}
+
+// ---------------------------------------------------------------- denominator, target
+struct SeriesPoint {
+  Month date;
+  double value;
+  std::string source;
+};
+template <class V>
+void describe(V& v, SeriesPoint& p) {
+  v.date(p.date, {.key = "date", .meaning = "month of the observation"});
+  v.num(p.value, {.key = "value", .lo = 0, .hi = 1e9, .unit = "people", .meaning = "headcount"});
+  v.text(p.source, {.key = "source", .def = "", .meaning = "where the figure comes from"});
+}
+
+struct Employment {
+  std::vector<SeriesPoint> public_sector;
+};
+template <class V>
+void describe(V& v, Employment& p) {
+  v.list(p.public_sector, "public_sector",
+         "public-sector employment, interpolated linearly between dates (flat outside)");
+}
+
+struct Target {
+  double share;
+  Month date;
+};
+template <class V>
+void describe(V& v, Target& p) {
+  v.num(p.share, {.key = "share",
+                  .def = 1.0 / 6.0,
+                  .lo = 0,
+                  .hi = 1,
+                  .lo_open = true,
+                  .unit = "fraction",
+                  .meaning = "target share of public-sector workers in mutuals",
+                  .source = "Cabinet Office aspiration: one in six"});
+  v.date(p.date, {.key = "date",
+                  .def = "2015-12",
+                  .meaning = "month by which the share should be reached (\"by 2015\")"});
+}
+
+// ---------------------------------------------------------------- scenario
+struct Scenario {
+  TimeSpan time;
+  RunSettings run;
+  Population population;
+  StaffTraits staff;
+  AttitudeParams attitude;
+  WaitAndSeeParams wait_and_see;
+  PipelineParams pipeline;
+  std::vector<Named<Route>> routes;
+  Commissioning commissioning;
+  MutualParams mutuals;
+  Programmes programmes;
+  Employment employment;
+  Target target;
+
+  int months() const { return time.end - time.start + 1; }
+};
+template <class V>
+void describe(V& v, Scenario& s) {
+  v.record(s.time, "time", "simulated period");
+  v.record(s.run, "run", "seed and replicates (command-line options override)");
+  v.record(s.population, "population", "organisations, service units and staff");
+  v.record(s.staff, "staff", "distributions of staff traits");
+  v.record(s.attitude, "attitude", "monthly attitude dynamics");
+  v.record(s.wait_and_see, "wait_and_see", "how staff read mutuals' contract outcomes");
+  v.record(s.pipeline, "pipeline", "spin-out pipeline hazards");
+  v.table(s.routes, "routes", "spin-out routes (TCS / Right to Request, Right to Provide, ...)");
+  v.record(s.commissioning, "commissioning", "contract lengths and procurement routes");
+  v.record(s.mutuals, "mutuals", "fate of mutuals");
+  v.record(s.programmes, "programmes", "dated policy programmes");
+  v.record(s.employment, "employment", "the target's denominator");
+  v.record(s.target, "target", "the one-in-six aspiration");
+}
+
+}  // namespace mutsim

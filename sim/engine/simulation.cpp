@@ -1,0 +1,108 @@
+#include "sim/engine/simulation.hpp"
+
+#include <tbb/global_control.h>
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
+
+#include <chrono>
+#include <csignal>
+
+#include "sim/model/attitudes.hpp"
+#include "sim/model/climate.hpp"
+#include "sim/model/commissioning.hpp"
+#include "sim/model/mutuals.hpp"
+#include "sim/model/pipeline.hpp"
+#include "sim/model/programmes.hpp"
+#include "sim/util/errors.hpp"
+
+namespace mutsim {
+namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+void check_stop(const std::atomic<int>* stop) {
+  if (stop && stop->load() != 0) throw Interrupted(stop->load());
+}
+
+/// The schedule of one month, in order.
+void step_month(ReplicateState& st, int32_t month) {
+  update_programmes(st, month);  // divestments, climate, Pathfinder, large trusts
+  update_attitudes(st, month);   // the hot loop over staff
+  advance_pipelines(st, month);  // proposals move, new ones enter
+  run_commissioning(st, month);  // expiring mutual contracts are re-procured
+  settle_mutuals(st, month);     // background failures, evidence decays
+}
+
+void record_month(const ReplicateState& st, int32_t month, RunResult& result,
+                  std::vector<double>& row) {
+  measure_month(st, month, row);
+  const size_t offset = st.replicate * result.months() + static_cast<size_t>(month);
+  for (size_t k = 0; k < row.size(); ++k) result.values[k][offset] = row[k];
+}
+
+}  // namespace
+
+int RunResult::series_index(const std::string& name) const {
+  for (size_t i = 0; i < series.size(); ++i)
+    if (series[i].name == name) return static_cast<int>(i);
+  return -1;
+}
+
+void simulate_replicate(const Scenario& scenario, const ScenarioIndex& index,
+                        const PopulationStructure& population, uint64_t seed, uint32_t replicate,
+                        RunResult& result, std::vector<Event>& events,
+                        const std::atomic<int>* stop) {
+  ReplicateState st(scenario, index, population, seed, replicate);
+  draw_staff(st);
+  update_climate(st, 0);
+  initialise_attitudes(st);
+  std::vector<double> row(result.series.size());
+  for (int32_t month = 0; month < scenario.months(); ++month) {
+    check_stop(stop);
+    step_month(st, month);
+    record_month(st, month, result, row);
+  }
+  events = std::move(st.events);
+}
+
+RunResult run_simulation(const Scenario& scenario, const RunOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
+  const int threads =
+      options.threads > 0 ? options.threads : tbb::this_task_arena::max_concurrency();
+  tbb::global_control limit(tbb::global_control::max_allowed_parallelism, threads);
+  tbb::task_arena arena(threads);
+
+  RunResult result;
+  result.series = series_catalogue(scenario);
+  for (int32_t m = 0; m < scenario.months(); ++m)
+    result.dates.push_back((scenario.time.start + m).str());
+  result.replicates = options.replicates;
+  result.values.assign(result.series.size(),
+                       std::vector<double>(options.replicates * result.months(), 0.0));
+  const ScenarioIndex index(scenario);
+  std::vector<std::vector<Event>> events(options.replicates);
+  std::atomic<uint32_t> done{0};
+
+  arena.execute([&] {
+    result.population = build_population(scenario, options.seed);
+    result.setup_seconds = seconds_since(start);
+    tbb::parallel_for(uint32_t{0}, options.replicates, [&](uint32_t r) {
+      // Isolation stops a thread waiting inside this replicate's inner loops
+      // from starting another replicate, which would hold more states in
+      // memory than there are threads.
+      tbb::this_task_arena::isolate([&] {
+        simulate_replicate(scenario, index, result.population, options.seed, r, result, events[r],
+                           options.stop);
+      });
+      const uint32_t finished = ++done;
+      if (options.on_replicate_done) options.on_replicate_done(finished);
+    });
+  });
+  for (auto& e : events) result.events.insert(result.events.end(), e.begin(), e.end());
+  result.simulate_seconds = seconds_since(start) - result.setup_seconds;
+  return result;
+}
+
+}  // namespace mutsim

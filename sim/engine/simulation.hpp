@@ -1,0 +1,57 @@
+#pragma once
+// The month loop over replicates. Replicates run in parallel (TBB), each
+// with its own state; inside a replicate the attitude step is parallel over
+// service units. Output does not depend on the number of threads.
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "sim/config/scenario.hpp"
+#include "sim/model/metrics.hpp"
+#include "sim/model/population.hpp"
+#include "sim/model/state.hpp"
+
+namespace mutsim {
+
+struct RunOptions {
+  uint64_t seed = 0;
+  uint32_t replicates = 1;
+  int threads = 0;  // 0: all cores
+  /// Set (e.g. by a signal handler) to ask the run to stop between months.
+  const std::atomic<int>* stop = nullptr;
+  /// Called after each replicate finishes, from a worker thread.
+  std::function<void(uint32_t replicates_done)> on_replicate_done;
+};
+
+struct RunResult {
+  std::vector<SeriesInfo> series;
+  std::vector<std::string> dates;  // YYYY-MM per month
+  uint32_t replicates = 0;
+  /// values[series][replicate * months + month]
+  std::vector<std::vector<double>> values;
+  std::vector<Event> events;  // by replicate, then month, then model order
+  PopulationStructure population;
+  double setup_seconds = 0;
+  double simulate_seconds = 0;
+
+  size_t months() const { return dates.size(); }
+  double at(size_t series, uint32_t replicate, size_t month) const {
+    return values[series][replicate * months() + month];
+  }
+  /// Index of a series by name, or -1.
+  int series_index(const std::string& name) const;
+};
+
+/// Runs every replicate of the scenario. Throws Interrupted if *stop is set.
+RunResult run_simulation(const Scenario& scenario, const RunOptions& options);
+
+/// One replicate, month by month, writing its rows of `result.values`.
+/// Exposed for tests and benchmarks.
+void simulate_replicate(const Scenario& scenario, const ScenarioIndex& index,
+                        const PopulationStructure& population, uint64_t seed, uint32_t replicate,
+                        RunResult& result, std::vector<Event>& events,
+                        const std::atomic<int>* stop);
+
+}  // namespace mutsim

@@ -1,0 +1,35 @@
+#pragma once
+// What a run file records about how it was made, so the file alone
+// reproduces its run.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "sim/config/loader.hpp"
+
+namespace mutsim {
+
+inline constexpr int kFormatMajor = 1;
+inline constexpr int kFormatMinor = 0;
+
+struct Provenance {
+  std::string scenario_path;
+  std::string scenario_yaml;
+  std::string effective_yaml;
+  std::string overrides;
+  uint64_t seed = 0;
+  uint32_t replicates = 0;
+  double scale = 1.0;
+  double target_share = 0;
+  std::string target_date;
+  std::string routes;  // comma-separated, scenario order
+};
+
+Provenance make_provenance(const LoadedScenario& loaded, uint64_t seed, uint32_t replicates);
+
+std::string mutsim_version();
+std::string git_commit();
+/// "Boost x, oneTBB y, HDF5 z, yaml-cpp 0.7, Random123 1.14" as compiled in.
+std::string library_versions();
+
+}  // namespace mutsim

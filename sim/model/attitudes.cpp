@@ -1,0 +1,180 @@
+#include "sim/model/attitudes.hpp"
+
+#include <tbb/parallel_for.h>
+#include <boost/random/beta_distribution.hpp>
+#include <boost/random/normal_distribution.hpp>
+
+#include <algorithm>
+#include <cassert>
+
+#include "sim/engine/random.hpp"
+
+namespace mutsim {
+namespace {
+
+ServiceStepTerms service_terms(const ReplicateState& st, uint32_t s) {
+  const AttitudeParams& a = st.scenario.attitude;
+  const Climate& c = st.climate;
+  const uint32_t org = st.population.service_org[s];
+  const uint32_t type = st.org_type[org];
+  const double insecurity = a.contract_insecurity_weight * (1.0 - c.contract_security[type]) +
+                            a.procurement_weight * c.procurement_uncertainty[type] +
+                            a.wait_and_see_uncertainty_weight * c.wait_and_see_uncertainty;
+  const double own_mean = st.service_mean_attitude(s);
+  const double peer_mean = (1.0 - a.organisation_peer_share) * own_mean +
+                           a.organisation_peer_share * st.org_attitude_mean[org];
+  return {static_cast<float>(a.baseline + st.service_culture[s] +
+                             a.wait_and_see_outcome_weight * c.wait_and_see_signal),
+          static_cast<float>(insecurity), static_cast<float>(a.information_weight * c.information),
+          static_cast<float>(peer_mean)};
+}
+
+inline float target_attitude(const AttitudeStepTerms& t, const ServiceStepTerms& s,
+                             const StaffArrays& staff, uint64_t i) {
+  return s.base + t.entrepreneurial_weight * staff.entrepreneurial[i] -
+         t.pension_weight * staff.pension_concern[i] - staff.risk_aversion[i] * s.insecurity +
+         staff.engagement[i] * s.information_gain;
+}
+
+inline void add_to_sums(const AttitudeStepTerms& t, const StaffArrays& staff, uint64_t i,
+                        ServiceSums& sums) {
+  const float a = staff.attitude[i];
+  sums.attitude_sum += a;
+  sums.supporters += a > t.support_threshold;
+  sums.champions +=
+      (a >= t.champion_attitude) & (staff.entrepreneurial[i] >= t.champion_entrepreneurial);
+}
+
+/// Organisation means and support shares from the service sums, in order.
+void reduce_organisations(ReplicateState& st) {
+  const auto& pop = st.population;
+  for (size_t o = 0; o < pop.organisations.size(); ++o) {
+    const Organisation& org = pop.organisations[o];
+    double sum = 0;
+    uint64_t supporters = 0;
+    for (uint32_t s = org.first_service; s < org.end_service; ++s) {
+      sum += st.aggregates.attitude_sum[s];
+      supporters += st.aggregates.supporters[s];
+    }
+    const double n = static_cast<double>(org.staff());
+    st.org_attitude_mean[o] = n > 0 ? sum / n : 0.0;
+    st.org_support_share[o] = n > 0 ? static_cast<double>(supporters) / n : 0.0;
+  }
+}
+
+void store_sums(ReplicateState& st, uint32_t s, const ServiceSums& sums) {
+  st.aggregates.attitude_sum[s] = sums.attitude_sum;
+  st.aggregates.supporters[s] = sums.supporters;
+  st.aggregates.champions[s] = sums.champions;
+}
+
+// Services vary from a handful to thousands of staff; a grain of a few
+// hundred services keeps tasks large enough to amortise scheduling.
+constexpr size_t kServiceGrain = 256;
+
+}  // namespace
+
+AttitudeStepTerms attitude_step_terms(const Scenario& s) {
+  const AttitudeParams& a = s.attitude;
+  return {static_cast<float>(a.entrepreneurial_weight),
+          static_cast<float>(a.pension_weight),
+          static_cast<float>(a.adjustment_rate),
+          static_cast<float>(a.peer_weight),
+          static_cast<float>(a.noise_sd),
+          static_cast<float>(a.support_threshold),
+          static_cast<float>(s.pipeline.champion_entrepreneurial),
+          static_cast<float>(s.pipeline.champion_attitude)};
+}
+
+void draw_staff(ReplicateState& st) {
+  const auto& pop = st.population;
+  const StaffTraits& traits = st.scenario.staff;
+  const uint64_t n = pop.staff();
+  for (auto* v : {&st.staff.attitude, &st.staff.engagement, &st.staff.risk_aversion,
+                  &st.staff.entrepreneurial, &st.staff.pension_concern})
+    v->assign(n, 0.0f);
+  auto beta = [](const BetaDist& d) {
+    return boost::random::beta_distribution<double>(d.alpha, d.beta);
+  };
+  tbb::parallel_for(size_t{0}, pop.services(), kServiceGrain / 16, [&](size_t s) {
+    for (uint64_t i = pop.service_staff_begin[s]; i < pop.service_staff_begin[s + 1]; ++i) {
+      Stream stream(st.seed, st.replicate, kSetupMonth, static_cast<uint32_t>(i),
+                    Purpose::StaffTraits);
+      auto engagement = beta(traits.engagement);
+      auto risk = beta(traits.risk_aversion);
+      auto entrepreneurial = beta(traits.entrepreneurial);
+      auto pension = beta(traits.pension_concern);
+      st.staff.engagement[i] = static_cast<float>(engagement(stream));
+      st.staff.risk_aversion[i] = static_cast<float>(risk(stream));
+      st.staff.entrepreneurial[i] = static_cast<float>(entrepreneurial(stream));
+      st.staff.pension_concern[i] = static_cast<float>(pension(stream));
+    }
+  });
+  boost::random::normal_distribution<double> culture(0.0, st.scenario.attitude.service_culture_sd);
+  st.service_culture.resize(pop.services());
+  for (uint32_t s = 0; s < pop.services(); ++s) {
+    Stream stream(st.seed, st.replicate, kSetupMonth, s, Purpose::ServiceCulture);
+    st.service_culture[s] = static_cast<float>(culture(stream));
+  }
+}
+
+void initialise_attitudes(ReplicateState& st) {
+  const auto& pop = st.population;
+  const AttitudeStepTerms terms = attitude_step_terms(st.scenario);
+  const auto noise_sd = static_cast<float>(st.scenario.attitude.initial_noise_sd);
+  tbb::parallel_for(size_t{0}, pop.services(), kServiceGrain, [&](size_t s) {
+    ServiceStepTerms service = service_terms(st, static_cast<uint32_t>(s));
+    ServiceSums sums;
+    boost::random::normal_distribution<float> noise(0.0f, noise_sd);
+    for (uint64_t i = pop.service_staff_begin[s]; i < pop.service_staff_begin[s + 1]; ++i) {
+      Stream stream(st.seed, st.replicate, kSetupMonth, static_cast<uint32_t>(i),
+                    Purpose::InitialAttitude);
+      const float a = target_attitude(terms, service, st.staff, i) + noise(stream);
+      st.staff.attitude[i] = std::clamp(a, -1.0f, 1.0f);
+      add_to_sums(terms, st.staff, i, sums);
+    }
+    store_sums(st, static_cast<uint32_t>(s), sums);
+  });
+  reduce_organisations(st);
+}
+
+ServiceSums step_service_staff(const AttitudeStepTerms& t, const ServiceStepTerms& service,
+                               StaffArrays& staff, uint64_t begin, uint64_t end, uint64_t seed,
+                               uint32_t replicate, int32_t month) {
+  ServiceSums sums;
+  boost::random::normal_distribution<float> noise(0.0f, t.noise_sd);
+  for (uint64_t i = begin; i < end; ++i) {
+    Stream stream(seed, replicate, static_cast<uint16_t>(month), static_cast<uint32_t>(i),
+                  Purpose::AttitudeNoise);
+    const float a = staff.attitude[i];
+    const float target = target_attitude(t, service, staff, i);
+    const float next = a + t.adjustment_rate * (target - a) +
+                       t.peer_weight * staff.engagement[i] * (service.peer_mean - a) +
+                       noise(stream);
+    staff.attitude[i] = std::clamp(next, -1.0f, 1.0f);
+    add_to_sums(t, staff, i, sums);
+  }
+  return sums;
+}
+
+void update_attitudes(ReplicateState& st, int32_t month) {
+  const auto& pop = st.population;
+  const AttitudeStepTerms terms = attitude_step_terms(st.scenario);
+  // Peer means come from last month's sums; compute all service terms before
+  // any sums are overwritten so the update is synchronous.
+  std::vector<ServiceStepTerms> services(pop.services());
+  tbb::parallel_for(size_t{0}, pop.services(), kServiceGrain,
+                    [&](size_t s) { services[s] = service_terms(st, static_cast<uint32_t>(s)); });
+  tbb::parallel_for(tbb::blocked_range<size_t>(0, pop.services(), kServiceGrain),
+                    [&](const tbb::blocked_range<size_t>& range) {
+                      for (size_t s = range.begin(); s != range.end(); ++s) {
+                        ServiceSums sums = step_service_staff(
+                            terms, services[s], st.staff, pop.service_staff_begin[s],
+                            pop.service_staff_begin[s + 1], st.seed, st.replicate, month);
+                        store_sums(st, static_cast<uint32_t>(s), sums);
+                      }
+                    });
+  reduce_organisations(st);
+}
+
+}  // namespace mutsim

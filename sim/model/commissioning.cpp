@@ -1,0 +1,120 @@
+#include "sim/model/commissioning.hpp"
+
+#include "sim/model/mutuals.hpp"
+
+namespace mutsim {
+namespace {
+
+Procurement draw_procurement(const PerProcurement& shares, Stream& stream) {
+  const double u = stream.uniform();
+  if (u < shares.direct_award) return Procurement::DirectAward;
+  if (u < shares.direct_award + shares.any_qualified_provider)
+    return Procurement::AnyQualifiedProvider;
+  return Procurement::CompetitiveTender;
+}
+
+int draw_years(const std::vector<ContractLengthShare>& lengths, Stream& stream) {
+  const double u = stream.uniform();
+  double cumulative = 0;
+  for (const auto& length : lengths) {
+    cumulative += length.share;
+    if (u < cumulative) return length.years;
+  }
+  return lengths.back().years;  // shares sum to 1 within rounding
+}
+
+double retention_probability(const Scenario& s, Procurement procurement) {
+  const PerProcurement& r = s.commissioning.retention;
+  switch (procurement) {
+    case Procurement::DirectAward:
+      return r.direct_award;
+    case Procurement::AnyQualifiedProvider:
+      return r.any_qualified_provider;
+    case Procurement::CompetitiveTender:
+      return r.competitive_tender;
+    case Procurement::Reserved:
+      return s.programmes.reserved_contracts.retention;
+  }
+  return 0;
+}
+
+void retender(ReplicateState& st, int32_t month, uint32_t id) {
+  Stream stream(st.seed, st.replicate, static_cast<uint16_t>(month), id, Purpose::Retender);
+  Mutual& m = st.mutuals[id];
+  const uint32_t sector = st.population.organisations[m.org].sector;
+  const ContractTerms terms = award_contract(st, sector, month, stream);
+  st.tallies.retendered_this_month += st.count_weight(m.whole_organisation);
+  const bool retained = stream.bernoulli(retention_probability(st.scenario, terms.procurement));
+  if (retained) {
+    m.procurement = terms.procurement;
+    m.contract_end = month + 12 * terms.years;
+    st.evidence.retained += 1;
+    st.add_event(month, EventKind::ContractRetained, m.route, m.org, m.first_service, m.staff,
+                 m.whole_organisation);
+    if (stream.bernoulli(st.scenario.mutuals.growth_on_retention_prob)) grow_mutual(st, month, id);
+    return;
+  }
+  st.tallies.lost_this_month += st.count_weight(m.whole_organisation);
+  st.evidence.lost += 1;
+  st.add_event(month, EventKind::ContractLost, m.route, m.org, m.first_service, m.staff,
+               m.whole_organisation);
+  if (stream.bernoulli(st.scenario.mutuals.failure_on_loss_prob)) {
+    fail_mutual(st, month, id);
+    return;
+  }
+  // It survives on other work: its next contract comes up on the usual terms.
+  const ContractTerms next = award_contract(st, sector, month, stream);
+  m.procurement = next.procurement;
+  m.contract_end = month + 12 * next.years;
+}
+
+}  // namespace
+
+ContractTerms award_contract(const ReplicateState& st, uint32_t sector, int32_t month,
+                             Stream& stream) {
+  const Scenario& s = st.scenario;
+  const ReservedContracts& reserved = s.programmes.reserved_contracts;
+  if (st.climate.reserved_active && st.index.reserved_sector[sector] &&
+      stream.bernoulli(reserved.share))
+    return {reserved.max_years, Procurement::Reserved};
+  const auto& schedule = s.commissioning.sectors[st.index.sector_schedule[sector]].value;
+  const CommissioningPeriod& terms = terms_at(schedule, st.date(month));
+  const Procurement procurement = draw_procurement(terms.route_shares, stream);
+  return {draw_years(terms.contract_years, stream), procurement};
+}
+
+void found_mutual(ReplicateState& st, int32_t month, uint32_t id) {
+  Proposal& p = st.proposals[id];
+  p.stage = Stage::SpunOut;
+  const Route& route = st.scenario.routes[p.route].value;
+  Stream stream(st.seed, st.replicate, static_cast<uint16_t>(month), id, Purpose::ContractAward);
+  ContractTerms terms{};
+  if (route.contract.guaranteed) {
+    const int span = route.contract.max_years - route.contract.min_years + 1;
+    terms = {route.contract.min_years + static_cast<int>(stream.uniform() * span),
+             Procurement::DirectAward};
+  } else {
+    terms = award_contract(st, st.population.organisations[p.org].sector, month, stream);
+  }
+  const auto mutual_id = static_cast<int32_t>(st.mutuals.size());
+  st.mutuals.push_back({p.route, p.org, p.first_service, p.end_service, p.staff, month,
+                        month + 12 * terms.years, terms.procurement, st.is_nhs(p.org),
+                        p.whole_organisation, true});
+  for (uint32_t s = p.first_service; s < p.end_service; ++s) {
+    st.service_status[s] = ServiceStatus::InMutual;
+    st.service_owner[s] = mutual_id;
+  }
+  st.tallies.spinouts_by_route[p.route] += st.count_weight(p.whole_organisation);
+  st.add_event(month, EventKind::Spinout, p.route, p.org, p.first_service, p.staff,
+               p.whole_organisation);
+}
+
+void run_commissioning(ReplicateState& st, int32_t month) {
+  st.tallies.retendered_this_month = 0;
+  st.tallies.lost_this_month = 0;
+  const auto count = static_cast<uint32_t>(st.mutuals.size());
+  for (uint32_t id = 0; id < count; ++id)
+    if (st.mutuals[id].active && st.mutuals[id].contract_end <= month) retender(st, month, id);
+}
+
+}  // namespace mutsim

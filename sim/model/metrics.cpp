@@ -1,0 +1,112 @@
+#include "sim/model/metrics.hpp"
+
+#include <cassert>
+#include <numeric>
+
+namespace mutsim {
+namespace {
+
+struct PipelineCounts {
+  std::vector<double> exploring, in_progress;
+};
+
+PipelineCounts count_open_proposals(const ReplicateState& st) {
+  PipelineCounts c{std::vector<double>(st.scenario.routes.size(), 0.0),
+                   std::vector<double>(st.scenario.routes.size(), 0.0)};
+  for (const auto& p : st.proposals) {
+    if (p.stage == Stage::Exploring) c.exploring[p.route] += st.count_weight(p.whole_organisation);
+    if (p.stage == Stage::InProgress)
+      c.in_progress[p.route] += st.count_weight(p.whole_organisation);
+  }
+  return c;
+}
+
+double sum(const std::vector<double>& v) { return std::accumulate(v.begin(), v.end(), 0.0); }
+
+}  // namespace
+
+double interpolate(const std::vector<SeriesPoint>& points, Month date) {
+  if (date <= points.front().date) return points.front().value;
+  if (date >= points.back().date) return points.back().value;
+  for (size_t i = 1; i < points.size(); ++i) {
+    if (date > points[i].date) continue;
+    const auto& a = points[i - 1];
+    const auto& b = points[i];
+    const double f = static_cast<double>(date - a.date) / static_cast<double>(b.date - a.date);
+    return a.value + f * (b.value - a.value);
+  }
+  return points.back().value;
+}
+
+std::vector<SeriesInfo> series_catalogue(const Scenario& s) {
+  std::vector<SeriesInfo> c = {
+      {"staff_total", "people", "staff represented by the model's agents"},
+      {"public_sector_employment", "people", "public-sector employment denominator"},
+      {"staff_in_mutuals", "people", "staff of units in an active mutual"},
+      {"staff_in_mutuals_nhs", "people", "staff in mutuals spun out of NHS organisations"},
+      {"share_in_mutuals", "fraction", "staff_in_mutuals / public_sector_employment"},
+      {"mutuals_active", "mutuals", "active mutuals"},
+      {"mutuals_active_nhs", "mutuals", "active mutuals providing services to the NHS"},
+      {"spinouts_cumulative", "mutuals", "spin-outs since the start, all routes"},
+      {"proposals_cumulative", "proposals", "proposals ever entered, all routes"},
+      {"proposals_exploring", "proposals", "proposals exploring options at month end"},
+      {"proposals_in_progress", "proposals", "proposals with a business case in progress"},
+      {"abandoned_cumulative", "proposals", "proposals abandoned since the start"},
+      {"mutual_failures_cumulative", "mutuals", "mutuals that failed since the start"},
+      {"contracts_retendered", "contracts", "mutual contracts re-procured this month"},
+      {"contracts_lost_by_mutuals", "contracts", "re-procured contracts the mutual lost"},
+      {"mean_attitude", "attitude", "mean staff attitude to spinning out, in [-1, 1]"},
+      {"support_share", "fraction", "share of staff above the support threshold"},
+      {"wait_and_see_signal", "signal", "retention signal staff read, in [-1, 1]"},
+      {"fund_spent_gbp", "GBP", "cumulative support fund and Pathfinder grants"},
+  };
+  for (const auto& [route, _] : s.routes) {
+    c.push_back({"spinouts_" + route + "_cumulative", "mutuals", "spin-outs on route " + route});
+    c.push_back({"proposals_" + route + "_cumulative", "proposals", "proposals on route " + route});
+    c.push_back({"proposals_" + route + "_exploring", "proposals", "exploring, route " + route});
+    c.push_back(
+        {"proposals_" + route + "_in_progress", "proposals", "in progress, route " + route});
+    c.push_back({"abandoned_" + route + "_cumulative", "proposals", "abandoned, route " + route});
+  }
+  return c;
+}
+
+void measure_month(const ReplicateState& st, int32_t month, std::span<double> out) {
+  const auto& pop = st.population;
+  double mutual_staff = 0, mutual_staff_nhs = 0, active = 0, active_nhs = 0;
+  for (const auto& m : st.mutuals) {
+    if (!m.active) continue;
+    const double people = pop.people(m.staff);
+    const double weight = st.count_weight(m.whole_organisation);
+    mutual_staff += people;
+    active += weight;
+    if (m.nhs) mutual_staff_nhs += people, active_nhs += weight;
+  }
+  double attitude_sum = 0;
+  uint64_t supporters = 0;
+  for (size_t s = 0; s < pop.services(); ++s) {
+    attitude_sum += st.aggregates.attitude_sum[s];
+    supporters += st.aggregates.supporters[s];
+  }
+  const double staff = static_cast<double>(pop.staff());
+  const double employment = interpolate(st.scenario.employment.public_sector, st.date(month));
+  const PipelineCounts open = count_open_proposals(st);
+  const Tallies& t = st.tallies;
+
+  size_t i = 0;
+  for (double v : {pop.people(pop.staff()), employment, mutual_staff, mutual_staff_nhs,
+                   mutual_staff / employment, active, active_nhs, sum(t.spinouts_by_route),
+                   sum(t.proposals_by_route), sum(open.exploring), sum(open.in_progress),
+                   sum(t.abandoned_by_route), t.failures, t.retendered_this_month,
+                   t.lost_this_month, staff > 0 ? attitude_sum / staff : 0.0,
+                   staff > 0 ? static_cast<double>(supporters) / staff : 0.0,
+                   static_cast<double>(st.climate.wait_and_see_signal), t.fund_spent_gbp})
+    out[i++] = v;
+  for (size_t r = 0; r < st.scenario.routes.size(); ++r)
+    for (double v : {t.spinouts_by_route[r], t.proposals_by_route[r], open.exploring[r],
+                     open.in_progress[r], t.abandoned_by_route[r]})
+      out[i++] = v;
+  assert(i == out.size());  // the catalogue and this list must match
+}
+
+}  // namespace mutsim

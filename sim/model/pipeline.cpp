@@ -1,0 +1,169 @@
+#include "sim/model/pipeline.hpp"
+
+#include <cmath>
+
+#include "sim/engine/random.hpp"
+#include "sim/model/climate.hpp"
+#include "sim/model/commissioning.hpp"
+
+namespace mutsim {
+namespace {
+
+void close_proposal(ReplicateState& st, int32_t month, uint32_t id) {
+  Proposal& p = st.proposals[id];
+  p.stage = Stage::Abandoned;
+  for (uint32_t s = p.first_service; s < p.end_service; ++s) {
+    st.service_status[s] = ServiceStatus::Public;
+    st.service_owner[s] = -1;
+    st.cooldown_until[s] = month + st.scenario.pipeline.cooldown_months;
+  }
+  if (p.whole_organisation) st.org_whole_busy[p.org] = 0;
+  st.tallies.abandoned_by_route[p.route] += st.count_weight(p.whole_organisation);
+  st.add_event(month, EventKind::Abandoned, p.route, p.org, p.first_service, p.staff,
+               p.whole_organisation);
+}
+
+double board_consent(const ReplicateState& st, const Proposal& p) {
+  if (st.scenario.routes[p.route].value.forced_separation)
+    return st.scenario.pipeline.forced_separation_consent;
+  return st.scenario.population.org_types[st.org_type[p.org]].value.board_consent;
+}
+
+void try_fund(ReplicateState& st, Proposal& p) {
+  const SupportFund& fund = st.scenario.programmes.support_fund;
+  if (p.funded || !st.climate.fund_active) return;
+  if (st.tallies.fund_spent_gbp + fund.grant_gbp > fund.budget_gbp) return;
+  st.tallies.fund_spent_gbp += fund.grant_gbp;
+  p.funded = true;
+}
+
+/// One month for one open proposal: abandonment is drawn first, then progress.
+void advance_proposal(ReplicateState& st, int32_t month, uint32_t id) {
+  const PipelineParams& pp = st.scenario.pipeline;
+  Proposal& p = st.proposals[id];
+  Stream stream(st.seed, st.replicate, static_cast<uint16_t>(month), id, Purpose::PipelineStage);
+  const double viability = proposal_viability(st, p);
+  if (stream.bernoulli(logistic(pp.abandon_logit - pp.abandon_viability_coef * viability))) {
+    close_proposal(st, month, id);
+    return;
+  }
+  const double shift = p.pathfinder ? st.scenario.programmes.pathfinder.progress_logit_shift : 0;
+  const int32_t months_in_stage = month - p.stage_since;
+  if (p.stage == Stage::Exploring && months_in_stage >= pp.min_months_exploring &&
+      stream.bernoulli(logistic(pp.progress_logit + viability + shift))) {
+    Stream consent(st.seed, st.replicate, static_cast<uint16_t>(month), id, Purpose::BoardConsent);
+    if (!consent.bernoulli(board_consent(st, p))) {
+      close_proposal(st, month, id);
+      return;
+    }
+    p.stage = Stage::InProgress;
+    p.stage_since = month;
+    try_fund(st, p);
+    st.add_event(month, EventKind::InProgress, p.route, p.org, p.first_service, p.staff,
+                 p.whole_organisation);
+  } else if (p.stage == Stage::InProgress && months_in_stage >= pp.min_months_in_progress &&
+             stream.bernoulli(logistic(pp.spinout_logit + viability + shift))) {
+    found_mutual(st, month, id);
+  }
+}
+
+bool org_has_champion(const ReplicateState& st, const Organisation& org) {
+  for (uint32_t s = org.first_service; s < org.end_service; ++s)
+    if (st.aggregates.champions[s] > 0) return true;
+  return false;
+}
+
+void enter_whole_organisations(ReplicateState& st, int32_t month) {
+  const PipelineParams& pp = st.scenario.pipeline;
+  for (uint32_t o = 0; o < st.population.organisations.size(); ++o) {
+    const int route = st.climate.whole_organisation_route[st.org_type[o]];
+    const Organisation& org = st.population.organisations[o];
+    if (route < 0 || st.org_whole_busy[o]) continue;
+    const double support = st.org_support_share[o];
+    if (support < pp.whole_organisation_quorum || !org_has_champion(st, org) ||
+        !organisation_available(st, o, month))
+      continue;
+    const double logit = pp.whole_organisation_entry_logit +
+                         st.scenario.routes[route].value.entry_logit_shift +
+                         pp.entry_support_coef * (support - pp.whole_organisation_quorum) +
+                         pp.coef_information * st.climate.information;
+    Stream stream(st.seed, st.replicate, static_cast<uint16_t>(month), o,
+                  Purpose::WholeOrganisationEntry);
+    if (stream.bernoulli(logistic(logit)))
+      start_proposal(st, month, route, o, org.first_service, org.end_service, true, false);
+  }
+}
+
+void enter_services(ReplicateState& st, int32_t month) {
+  const PipelineParams& pp = st.scenario.pipeline;
+  for (uint32_t s = 0; s < st.population.services(); ++s) {
+    if (st.service_status[s] != ServiceStatus::Public || st.cooldown_until[s] > month) continue;
+    const uint32_t org = st.population.service_org[s];
+    const int route = st.climate.open_route[st.org_type[org]];
+    if (route < 0 || st.org_whole_busy[org] || st.aggregates.champions[s] == 0) continue;
+    const double support = st.service_support_share(s);
+    if (support < pp.quorum) continue;
+    const double logit = pp.entry_logit + st.scenario.routes[route].value.entry_logit_shift +
+                         pp.entry_support_coef * (support - pp.quorum) +
+                         pp.coef_information * st.climate.information;
+    Stream stream(st.seed, st.replicate, static_cast<uint16_t>(month), s, Purpose::PipelineEntry);
+    if (stream.bernoulli(logistic(logit)))
+      start_proposal(st, month, route, org, s, s + 1, false, false);
+  }
+}
+
+}  // namespace
+
+bool organisation_available(const ReplicateState& st, uint32_t o, int32_t month) {
+  const Organisation& org = st.population.organisations[o];
+  if (st.org_whole_busy[o] || org.first_service == org.end_service) return false;
+  for (uint32_t s = org.first_service; s < org.end_service; ++s)
+    if (st.service_status[s] != ServiceStatus::Public || st.cooldown_until[s] > month) return false;
+  return true;
+}
+
+void start_proposal(ReplicateState& st, int32_t month, uint32_t route, uint32_t org, uint32_t first,
+                    uint32_t end, bool whole_organisation, bool pathfinder) {
+  const auto id = static_cast<int32_t>(st.proposals.size());
+  const uint64_t staff =
+      st.population.service_staff_begin[end] - st.population.service_staff_begin[first];
+  st.proposals.push_back({route, org, first, end, staff, Stage::Exploring, month,
+                          whole_organisation, false, pathfinder});
+  for (uint32_t s = first; s < end; ++s) {
+    st.service_status[s] = ServiceStatus::InProposal;
+    st.service_owner[s] = id;
+  }
+  if (whole_organisation) st.org_whole_busy[org] = 1;
+  st.tallies.proposals_by_route[route] += st.count_weight(whole_organisation);
+  st.add_event(month, EventKind::Proposal, route, org, first, staff, whole_organisation);
+}
+
+double proposal_support(const ReplicateState& st, const Proposal& p) {
+  uint64_t supporters = 0;
+  for (uint32_t s = p.first_service; s < p.end_service; ++s)
+    supporters += st.aggregates.supporters[s];
+  return p.staff ? static_cast<double>(supporters) / static_cast<double>(p.staff) : 0.0;
+}
+
+double proposal_viability(const ReplicateState& st, const Proposal& p) {
+  const PipelineParams& pp = st.scenario.pipeline;
+  const ContractOutlook outlook = route_outlook(st, p.route, st.org_type[p.org]);
+  const double quorum = p.whole_organisation ? pp.whole_organisation_quorum : pp.quorum;
+  const double people = std::max(1.0, st.population.people(p.staff));
+  return pp.coef_contract * outlook.security - pp.coef_procurement * outlook.uncertainty +
+         pp.coef_fund * (p.funded ? 1.0 : 0.0) + pp.coef_information * st.climate.information -
+         pp.coef_size * std::log(people / pp.size_reference_staff) +
+         pp.coef_support * (proposal_support(st, p) - quorum);
+}
+
+void advance_pipelines(ReplicateState& st, int32_t month) {
+  // Proposals opened this month wait until next month to move.
+  const auto open = static_cast<uint32_t>(st.proposals.size());
+  for (uint32_t id = 0; id < open; ++id)
+    if (is_open(st.proposals[id].stage) && st.proposals[id].stage_since < month)
+      advance_proposal(st, month, id);
+  enter_whole_organisations(st, month);
+  enter_services(st, month);
+}
+
+}  // namespace mutsim

@@ -1,0 +1,91 @@
+#include "sim/model/programmes.hpp"
+
+#include <algorithm>
+
+#include "sim/engine/random.hpp"
+#include "sim/model/climate.hpp"
+#include "sim/model/pipeline.hpp"
+
+namespace mutsim {
+namespace {
+
+/// True in the month a programme starts, or in the first month when it
+/// started before the simulated period.
+bool starts_now(const ReplicateState& st, Month start, int32_t month) {
+  return st.date(month) == start || (month == 0 && start < st.scenario.time.start);
+}
+
+/// Organisation types cease on their divest_date (PCT provider arms in
+/// 2011); their organisations become the successor type.
+void apply_divestments(ReplicateState& st, int32_t month) {
+  const auto& types = st.scenario.population.org_types;
+  for (uint32_t o = 0; o < st.org_type.size(); ++o) {
+    // Follow chains (A -> B -> C) but never more steps than there are types.
+    for (size_t step = 0; step < types.size(); ++step) {
+      const OrgType& type = types[st.org_type[o]].value;
+      if (!type.divest_date || st.date(month) < *type.divest_date) break;
+      st.org_type[o] = static_cast<uint32_t>(st.index.divest_to[st.org_type[o]]);
+    }
+  }
+}
+
+void select_pathfinders(ReplicateState& st, int32_t month) {
+  const Pathfinder& pf = st.scenario.programmes.pathfinder;
+  struct Applicant {
+    double score;
+    uint32_t org;
+  };
+  std::vector<Applicant> applicants;
+  for (uint32_t o = 0; o < st.population.organisations.size(); ++o) {
+    const uint32_t type = st.org_type[o];
+    if (!st.index.pathfinder_type[type] || st.climate.open_route[type] < 0) continue;
+    if (st.org_support_share[o] < pf.application_support || !organisation_available(st, o, month))
+      continue;
+    Stream stream(st.seed, st.replicate, static_cast<uint16_t>(month), o, Purpose::Pathfinder);
+    applicants.push_back({stream.uniform(), o});
+  }
+  // Chosen at random among applicants: the seed article names no criterion.
+  std::sort(applicants.begin(), applicants.end(), [](const Applicant& a, const Applicant& b) {
+    return a.score < b.score || (a.score == b.score && a.org < b.org);
+  });
+  const size_t chosen = std::min<size_t>(applicants.size(), static_cast<size_t>(pf.trusts));
+  for (size_t i = 0; i < chosen; ++i) {
+    const uint32_t o = applicants[i].org;
+    const Organisation& org = st.population.organisations[o];
+    const auto route = static_cast<uint32_t>(st.climate.open_route[st.org_type[o]]);
+    start_proposal(st, month, route, o, org.first_service, org.end_service, true, true);
+    st.proposals.back().funded = true;
+    st.org_pathfinder[o] = 1;
+    st.tallies.fund_spent_gbp += pf.grant_gbp;
+  }
+}
+
+void convert_large_trusts(ReplicateState& st, int32_t month) {
+  const LargeTrustConversion& lt = st.scenario.programmes.large_trust_conversion;
+  const double p = logistic(lt.entry_logit);
+  for (uint32_t o = 0; o < st.population.organisations.size(); ++o) {
+    const uint32_t type = st.org_type[o];
+    const Organisation& org = st.population.organisations[o];
+    if (!st.index.large_trust_type[type] || st.climate.open_route[type] < 0) continue;
+    if (st.population.people(org.staff()) < lt.min_staff || !organisation_available(st, o, month))
+      continue;
+    Stream stream(st.seed, st.replicate, static_cast<uint16_t>(month), o, Purpose::LargeTrust);
+    if (stream.bernoulli(p))
+      start_proposal(st, month, static_cast<uint32_t>(st.climate.open_route[type]), o,
+                     org.first_service, org.end_service, true, false);
+  }
+}
+
+}  // namespace
+
+void update_programmes(ReplicateState& st, int32_t month) {
+  apply_divestments(st, month);
+  update_climate(st, month);
+  const Programmes& p = st.scenario.programmes;
+  if (p.pathfinder.enabled && starts_now(st, p.pathfinder.start, month))
+    select_pathfinders(st, month);
+  if (p.large_trust_conversion.enabled && st.date(month) >= p.large_trust_conversion.start)
+    convert_large_trusts(st, month);
+}
+
+}  // namespace mutsim

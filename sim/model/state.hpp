@@ -1,0 +1,167 @@
+#pragma once
+// Everything one replicate changes as it runs. Staff are structure-of-arrays
+// (20 bytes per agent); services, organisations, proposals and mutuals are
+// small tables the month phases update.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "sim/config/scenario.hpp"
+#include "sim/model/population.hpp"
+#include "sim/model/scenario_index.hpp"
+
+namespace mutsim {
+
+/// Per-agent state, indexed by staff slot (sorted by service).
+struct StaffArrays {
+  std::vector<float> attitude;  // to spinning out, in [-1, 1]
+  std::vector<float> engagement;
+  std::vector<float> risk_aversion;
+  std::vector<float> entrepreneurial;
+  std::vector<float> pension_concern;
+
+  size_t size() const { return attitude.size(); }
+  static constexpr size_t kBytesPerAgent = 5 * sizeof(float);
+};
+
+/// Per-service sums the attitude step reduces, without atomics: each service
+/// is summed by one task, in staff order.
+struct ServiceAggregates {
+  std::vector<double> attitude_sum;
+  std::vector<uint32_t> supporters;
+  std::vector<uint32_t> champions;
+};
+
+enum class Procurement : uint8_t { DirectAward, AnyQualifiedProvider, CompetitiveTender, Reserved };
+inline constexpr const char* kProcurementNames[] = {"direct_award", "any_qualified_provider",
+                                                    "competitive_tender", "reserved"};
+
+enum class ServiceStatus : uint8_t { Public, InProposal, InMutual };
+enum class Stage : uint8_t { Exploring, InProgress, SpunOut, Abandoned };
+inline bool is_open(Stage stage) { return stage == Stage::Exploring || stage == Stage::InProgress; }
+
+struct Proposal {
+  uint32_t route;
+  uint32_t org;
+  uint32_t first_service;
+  uint32_t end_service;
+  uint64_t staff;  // agents
+  Stage stage;
+  int32_t stage_since;  // month index
+  bool whole_organisation;
+  bool funded;
+  bool pathfinder;
+};
+
+struct Mutual {
+  uint32_t route;
+  uint32_t org;
+  uint32_t first_service;
+  uint32_t end_service;
+  uint64_t staff;  // agents
+  int32_t founded;
+  int32_t contract_end;  // month index at which the contract is re-procured
+  Procurement procurement;
+  bool nhs;
+  bool whole_organisation;
+  bool active;
+};
+
+enum class EventKind : uint8_t {
+  Proposal,
+  InProgress,
+  Spinout,
+  Abandoned,
+  Failure,
+  ContractRetained,
+  ContractLost,
+  Growth
+};
+inline constexpr const char* kEventKindNames[] = {
+    "proposal", "in_progress",       "spinout",       "abandoned",
+    "failure",  "contract_retained", "contract_lost", "growth"};
+
+struct Event {
+  uint32_t replicate;
+  int32_t month;
+  EventKind kind;
+  uint32_t route;
+  uint32_t organisation;
+  uint32_t service;
+  double staff;  // real-world people
+  bool whole_organisation;
+};
+
+/// Remembered contract outcomes of mutuals, decaying with memory_months.
+struct RetentionEvidence {
+  double retained = 0;
+  double lost = 0;  // failures count failure_weight times
+};
+
+/// What staff and proposals face this month, per organisation type.
+struct Climate {
+  std::vector<float> contract_security;        // [0, 1]
+  std::vector<float> procurement_uncertainty;  // [0, 1]
+  std::vector<int> open_route;                 // first open route for the type, or -1
+  std::vector<int> whole_organisation_route;   // first open whole-organisation route, or -1
+  float information = 0;
+  float wait_and_see_signal = 0;       // [-1, 1]
+  float wait_and_see_uncertainty = 1;  // [0, 1]
+  bool fund_active = false;
+  bool reserved_active = false;
+};
+
+/// Monthly and cumulative tallies the recorder reads, in real-world units:
+/// a unit-level event counts 1/scale (units are sampled), a
+/// whole-organisation one counts 1 (every organisation is present).
+struct Tallies {
+  std::vector<double> proposals_by_route;
+  std::vector<double> spinouts_by_route;
+  std::vector<double> abandoned_by_route;
+  double failures = 0;
+  double retendered_this_month = 0;
+  double lost_this_month = 0;
+  double fund_spent_gbp = 0;
+};
+
+struct ReplicateState {
+  ReplicateState(const Scenario& scenario, const ScenarioIndex& index,
+                 const PopulationStructure& population, uint64_t seed, uint32_t replicate);
+
+  const Scenario& scenario;
+  const ScenarioIndex& index;
+  const PopulationStructure& population;
+  uint64_t seed;
+  uint32_t replicate;
+
+  StaffArrays staff;
+  std::vector<float> service_culture;
+  ServiceAggregates aggregates;
+  std::vector<ServiceStatus> service_status;
+  std::vector<int32_t> service_owner;   // proposal or mutual index, -1 when public
+  std::vector<int32_t> cooldown_until;  // month index before which a unit cannot propose
+  std::vector<uint32_t> org_type;       // changes on divestment
+  std::vector<double> org_attitude_mean;
+  std::vector<double> org_support_share;
+  std::vector<uint8_t> org_whole_busy;  // in a whole-organisation proposal or mutual
+  std::vector<uint8_t> org_pathfinder;  // chosen for the Pathfinder
+
+  std::vector<Proposal> proposals;
+  std::vector<Mutual> mutuals;
+  RetentionEvidence evidence;
+  Climate climate;
+  Tallies tallies;
+  std::vector<Event> events;
+
+  double service_support_share(uint32_t s) const;
+  double service_mean_attitude(uint32_t s) const;
+  bool is_nhs(uint32_t org) const;
+  Month date(int32_t month) const { return scenario.time.start + month; }
+  double count_weight(bool whole_organisation) const {
+    return whole_organisation ? 1.0 : 1.0 / population.scale;
+  }
+  void add_event(int32_t month, EventKind kind, uint32_t route, uint32_t org, uint32_t service,
+                 uint64_t agents, bool whole_organisation);
+};
+
+}  // namespace mutsim
