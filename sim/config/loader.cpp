@@ -270,7 +270,10 @@ class YamlReader {
   YAML::Node child(std::string_view key) const {
     const YAML::Node& node = node_;
     if (!node.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
-    return node[std::string(key)];
+    YAML::Node found = node[std::string(key)];
+    // A missing key yields an "invalid" node whose type queries throw; hand
+    // back a plain undefined node instead.
+    return found.IsDefined() ? found : YAML::Node(YAML::NodeType::Undefined);
   }
 
   YAML::Node required_child(std::string_view key, const std::string& path) const {

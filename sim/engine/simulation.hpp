@@ -37,8 +37,8 @@ struct RunResult {
   double simulate_seconds = 0;
 
   size_t months() const { return dates.size(); }
-  double at(size_t series, uint32_t replicate, size_t month) const {
-    return values[series][replicate * months() + month];
+  double at(size_t k, uint32_t replicate, size_t month) const {
+    return values[k][replicate * months() + month];
   }
   /// Index of a series by name, or -1.
   int series_index(const std::string& name) const;
