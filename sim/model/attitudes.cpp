@@ -72,6 +72,15 @@ void store_sums(ReplicateState& st, uint32_t s, const ServiceSums& sums) {
 // hundred services keeps tasks large enough to amortise scheduling.
 constexpr size_t kServiceGrain = 256;
 
+/// Calls f(service) for every service, in parallel blocks of kServiceGrain.
+template <class F>
+void for_each_service(size_t services, F&& f) {
+  tbb::parallel_for(tbb::blocked_range<size_t>(0, services, kServiceGrain),
+                    [&](const tbb::blocked_range<size_t>& range) {
+                      for (size_t s = range.begin(); s != range.end(); ++s) f(s);
+                    });
+}
+
 }  // namespace
 
 AttitudeStepTerms attitude_step_terms(const Scenario& s) {
@@ -96,7 +105,7 @@ void draw_staff(ReplicateState& st) {
   auto beta = [](const BetaDist& d) {
     return boost::random::beta_distribution<double>(d.alpha, d.beta);
   };
-  tbb::parallel_for(size_t{0}, pop.services(), kServiceGrain / 16, [&](size_t s) {
+  for_each_service(pop.services(), [&](size_t s) {
     for (uint64_t i = pop.service_staff_begin[s]; i < pop.service_staff_begin[s + 1]; ++i) {
       Stream stream(st.seed, st.replicate, kSetupMonth, static_cast<uint32_t>(i),
                     Purpose::StaffTraits);
@@ -122,7 +131,7 @@ void initialise_attitudes(ReplicateState& st) {
   const auto& pop = st.population;
   const AttitudeStepTerms terms = attitude_step_terms(st.scenario);
   const auto noise_sd = static_cast<float>(st.scenario.attitude.initial_noise_sd);
-  tbb::parallel_for(size_t{0}, pop.services(), kServiceGrain, [&](size_t s) {
+  for_each_service(pop.services(), [&](size_t s) {
     ServiceStepTerms service = service_terms(st, static_cast<uint32_t>(s));
     ServiceSums sums;
     boost::random::normal_distribution<float> noise(0.0f, noise_sd);
@@ -163,17 +172,14 @@ void update_attitudes(ReplicateState& st, int32_t month) {
   // Peer means come from last month's sums; compute all service terms before
   // any sums are overwritten so the update is synchronous.
   std::vector<ServiceStepTerms> services(pop.services());
-  tbb::parallel_for(size_t{0}, pop.services(), kServiceGrain,
-                    [&](size_t s) { services[s] = service_terms(st, static_cast<uint32_t>(s)); });
-  tbb::parallel_for(tbb::blocked_range<size_t>(0, pop.services(), kServiceGrain),
-                    [&](const tbb::blocked_range<size_t>& range) {
-                      for (size_t s = range.begin(); s != range.end(); ++s) {
-                        ServiceSums sums = step_service_staff(
-                            terms, services[s], st.staff, pop.service_staff_begin[s],
-                            pop.service_staff_begin[s + 1], st.seed, st.replicate, month);
-                        store_sums(st, static_cast<uint32_t>(s), sums);
-                      }
-                    });
+  for_each_service(pop.services(),
+                   [&](size_t s) { services[s] = service_terms(st, static_cast<uint32_t>(s)); });
+  for_each_service(pop.services(), [&](size_t s) {
+    const ServiceSums sums =
+        step_service_staff(terms, services[s], st.staff, pop.service_staff_begin[s],
+                           pop.service_staff_begin[s + 1], st.seed, st.replicate, month);
+    store_sums(st, static_cast<uint32_t>(s), sums);
+  });
   reduce_organisations(st);
 }
 
