@@ -186,14 +186,13 @@ struct AttitudeParams {
   double peer_weight;
   double organisation_peer_share;
   double noise_sd;
-  double initial_noise_sd;
   double support_threshold;
   double contract_reference_years;
 };
 template <class V>
 void describe(V& v, AttitudeParams& p) {
   v.num(p.baseline, {.key = "baseline",
-                     .def = -0.35,
+                     .def = 0.1,
                      .lo = -1,
                      .hi = 1,
                      .unit = "attitude",
@@ -273,17 +272,12 @@ void describe(V& v, AttitudeParams& p) {
          .unit = "fraction",
          .meaning = "weight of the whole organisation's mean in the peer mean"});
   v.num(p.noise_sd, {.key = "noise_sd",
-                     .def = 0.03,
+                     .def = 0.1,
                      .lo = 0,
                      .hi = 1,
                      .unit = "attitude",
-                     .meaning = "sd of the monthly Gaussian attitude shock"});
-  v.num(p.initial_noise_sd, {.key = "initial_noise_sd",
-                             .def = 0.35,
-                             .lo = 0,
-                             .hi = 2,
-                             .unit = "attitude",
-                             .meaning = "sd of initial attitudes around their targets"});
+                     .meaning = "sd of the monthly Gaussian attitude shock; initial attitudes "
+                                "start at the shocks' stationary spread around their targets"});
   v.num(p.support_threshold,
         {.key = "support_threshold",
          .def = 0.0,
@@ -383,14 +377,14 @@ void describe(V& v, PipelineParams& p) {
                               .unit = "attitude",
                               .meaning = "attitude a champion needs"});
   v.num(p.entry_logit, {.key = "entry_logit",
-                        .def = -7,
+                        .def = -6.7,
                         .lo = -30,
                         .hi = 30,
                         .unit = "logit",
                         .meaning = "monthly log-odds that an eligible unit enters exploring"});
   v.num(p.whole_organisation_entry_logit,
         {.key = "whole_organisation_entry_logit",
-         .def = -6,
+         .def = -4.5,
          .lo = -30,
          .hi = 30,
          .unit = "logit",
@@ -403,13 +397,13 @@ void describe(V& v, PipelineParams& p) {
                                .unit = "logit",
                                .meaning = "entry log-odds per unit of support above the quorum"});
   v.num(p.progress_logit, {.key = "progress_logit",
-                           .def = -2.5,
+                           .def = -4.5,
                            .lo = -30,
                            .hi = 30,
                            .unit = "logit",
                            .meaning = "monthly log-odds exploring -> in progress"});
   v.num(p.spinout_logit, {.key = "spinout_logit",
-                          .def = -2.5,
+                          .def = -3.3,
                           .lo = -30,
                           .hi = 30,
                           .unit = "logit",
@@ -421,7 +415,7 @@ void describe(V& v, PipelineParams& p) {
                           .unit = "logit",
                           .meaning = "monthly log-odds a proposal is abandoned"});
   v.num(p.coef_contract, {.key = "coef_contract",
-                          .def = 1.5,
+                          .def = 4.0,
                           .lo = -20,
                           .hi = 20,
                           .unit = "logit",
@@ -527,6 +521,7 @@ struct Route {
   bool enabled;
   Month start;
   std::optional<Month> end;
+  std::optional<Month> complete_by;
   std::vector<std::string> org_types;
   double entry_logit_shift;
   bool whole_organisation;
@@ -539,6 +534,10 @@ void describe(V& v, Route& p) {
   v.flag(p.enabled, {.key = "enabled", .def = 1.0, .meaning = "switch the route on or off"});
   v.date(p.start, {.key = "start", .meaning = "first month proposals can enter"});
   v.date(p.end, {.key = "end", .meaning = "last month proposals can enter (absent: open)"});
+  v.date(p.complete_by,
+         {.key = "complete_by",
+          .meaning = "proposals still open after this month are closed as abandoned (TCS: "
+                     "provider arms had to be divested by Apr 2011); absent: no deadline"});
   v.names(p.org_types, "org_types", "organisation types whose staff can use the route");
   v.num(p.entry_logit_shift, {.key = "entry_logit_shift",
                               .def = 0,

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cmath>
 
 #include "sim/engine/random.hpp"
 
@@ -130,7 +131,11 @@ void draw_staff(ReplicateState& st) {
 void initialise_attitudes(ReplicateState& st) {
   const auto& pop = st.population;
   const AttitudeStepTerms terms = attitude_step_terms(st.scenario);
-  const auto noise_sd = static_cast<float>(st.scenario.attitude.initial_noise_sd);
+  // Start in the stationary spread of the AR(1) shocks around each target,
+  // sd / sqrt(rate * (2 - rate)), so the spread does not jump in month one.
+  const AttitudeParams& params = st.scenario.attitude;
+  const double rate = std::max(params.adjustment_rate, 1e-6);
+  const auto noise_sd = static_cast<float>(params.noise_sd / std::sqrt(rate * (2.0 - rate)));
   for_each_service(pop.services(), [&](size_t s) {
     ServiceStepTerms service = service_terms(st, static_cast<uint32_t>(s));
     ServiceSums sums;

@@ -41,6 +41,11 @@ void try_fund(ReplicateState& st, Proposal& p) {
 void advance_proposal(ReplicateState& st, int32_t month, uint32_t id) {
   const PipelineParams& pp = st.scenario.pipeline;
   Proposal& p = st.proposals[id];
+  const auto& deadline = st.scenario.routes[p.route].value.complete_by;
+  if (deadline && st.date(month) > *deadline) {
+    close_proposal(st, month, id);
+    return;
+  }
   Stream stream(st.seed, st.replicate, static_cast<uint16_t>(month), id, Purpose::PipelineStage);
   const double viability = proposal_viability(st, p);
   if (stream.bernoulli(logistic(pp.abandon_logit - pp.abandon_viability_coef * viability))) {
