@@ -69,6 +69,9 @@ std::string escape_cell(std::string_view text) {
   return out;
 }
 
+// Required values have no default to source: each scenario gives and cites them.
+constexpr std::string_view kPerScenario = "each scenario";
+
 class MarkdownVisitor {
  public:
   explicit MarkdownVisitor(std::string prefix) : prefix_(std::move(prefix)) {}
@@ -76,10 +79,14 @@ class MarkdownVisitor {
 
   template <class T>
   void num(T&, const Spec& s) {
-    std::string def = s.def ? fmt::format("{:.6g}", *s.def) : "required";
-    std::string range = fmt::format("{}{:.6g}, {:.6g}]", s.lo_open ? "(" : "[", s.lo, s.hi);
-    row(s.key, std::is_integral_v<T> ? "integer" : "number", def, range, s.unit, s.meaning,
-        s.source);
+    constexpr bool integral = std::is_integral_v<T>;
+    auto number = [](double x) {
+      return integral ? fmt::format("{}", static_cast<int64_t>(x)) : fmt::format("{:.6g}", x);
+    };
+    std::string def = s.def ? number(*s.def) : "required";
+    std::string range = fmt::format("{}{}, {}]", s.lo_open ? "(" : "[", number(s.lo), number(s.hi));
+    row(s.key, integral ? "integer" : "number", def, range, s.unit, s.meaning,
+        s.def ? s.source : kPerScenario);
   }
   void flag(bool&, const Spec& s) {
     row(s.key, "boolean", s.def ? (*s.def != 0 ? "true" : "false") : "required", "", "", s.meaning,
@@ -87,7 +94,7 @@ class MarkdownVisitor {
   }
   void date(Month&, const DateSpec& s) {
     row(s.key, "month", s.def.empty() ? "required" : std::string(s.def), "", "YYYY-MM", s.meaning,
-        s.source);
+        s.def.empty() ? kPerScenario : s.source);
   }
   void date(std::optional<Month>&, const DateSpec& s) {
     row(s.key, "month", s.def.empty() ? "none" : std::string(s.def), "", "YYYY-MM", s.meaning,

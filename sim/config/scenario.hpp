@@ -34,13 +34,15 @@ void describe(V& v, RunSettings& p) {
                  .def = 20100101,
                  .lo = 0,
                  .hi = 9007199254740991.0,
-                 .meaning = "master seed of all random streams; --seed overrides"});
+                 .meaning = "master seed of all random streams; --seed overrides",
+                 .source = "run setting"});
   v.num(p.replicates, {.key = "replicates",
                        .def = 10,
                        .lo = 1,
                        .hi = 100000,
                        .unit = "runs",
-                       .meaning = "stochastic replicates; --replicates overrides"});
+                       .meaning = "stochastic replicates; --replicates overrides",
+                       .source = "run setting"});
 }
 
 // ---------------------------------------------------------------- population
@@ -150,7 +152,8 @@ void describe(V& v, Population& p) {
                   .hi = 1,
                   .lo_open = true,
                   .unit = "fraction",
-                  .meaning = "share of service units sampled (counts are scaled back)"});
+                  .meaning = "share of service units sampled (counts are scaled back)",
+                  .source = "run setting"});
   v.table(p.sectors, "sectors", "public-sector employers grouped by sector");
   v.table(p.org_types, "org_types", "organisation types with counts and size distributions");
 }
