@@ -69,11 +69,6 @@ void simulate_replicate(const Scenario& scenario, const ScenarioIndex& index,
 
 RunResult run_simulation(const Scenario& scenario, const RunOptions& options) {
   const auto start = std::chrono::steady_clock::now();
-  const int threads =
-      options.threads > 0 ? options.threads : tbb::this_task_arena::max_concurrency();
-  tbb::global_control limit(tbb::global_control::max_allowed_parallelism, threads);
-  tbb::task_arena arena(threads);
-
   RunResult result;
   result.series = series_catalogue(scenario);
   for (int32_t m = 0; m < scenario.months(); ++m)
@@ -85,7 +80,7 @@ RunResult run_simulation(const Scenario& scenario, const RunOptions& options) {
   std::vector<std::vector<Event>> events(options.replicates);
   std::atomic<uint32_t> done{0};
 
-  arena.execute([&] {
+  auto simulate = [&] {
     result.population = build_population(scenario, options.seed);
     result.setup_seconds = seconds_since(start);
     tbb::parallel_for(uint32_t{0}, options.replicates, [&](uint32_t r) {
@@ -99,7 +94,17 @@ RunResult run_simulation(const Scenario& scenario, const RunOptions& options) {
       const uint32_t finished = ++done;
       if (options.on_replicate_done) options.on_replicate_done(finished);
     });
-  });
+  };
+  if (options.threads > 0) {
+    // A top-level run owns the machine: cap TBB at the requested threads.
+    tbb::global_control limit(tbb::global_control::max_allowed_parallelism, options.threads);
+    tbb::task_arena arena(options.threads);
+    arena.execute(simulate);
+  } else {
+    // Called from inside other parallel work (calibration, sweeps): share
+    // the caller's arena.
+    simulate();
+  }
   for (auto& e : events) result.events.insert(result.events.end(), e.begin(), e.end());
   result.simulate_seconds = seconds_since(start) - result.setup_seconds;
   return result;

@@ -18,7 +18,7 @@ namespace mutsim {
 struct RunOptions {
   uint64_t seed = 0;
   uint32_t replicates = 1;
-  int threads = 0;  // 0: all cores
+  int threads = 0;  // > 0: run in an arena of that many threads; 0: the caller's arena
   /// Set (e.g. by a signal handler) to ask the run to stop between months.
   const std::atomic<int>* stop = nullptr;
   /// Called after each replicate finishes, from a worker thread.
