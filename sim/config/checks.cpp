@@ -1,6 +1,8 @@
 #include "sim/config/checks.hpp"
 
 #include <fmt/format.h>
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <set>
 
@@ -19,6 +21,35 @@ void require_known(const std::vector<Named<T>>& table, const std::string& name,
   fail(path, fmt::format("unknown {} '{}' (known: {})", what, name, fmt::join(known, ", ")));
 }
 
+/// Table keys must be identifiers (see kMaxNameLength).
+template <class T>
+void check_identifiers(const std::vector<Named<T>>& table, const std::string& path,
+                       const CheckFailure& fail) {
+  for (const auto& item : table) {
+    const bool valid_chars = std::all_of(item.name.begin(), item.name.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+    });
+    if (item.name.empty() || item.name.size() > kMaxNameLength || !valid_chars)
+      fail(path + "." + item.name,
+           fmt::format("names must be 1 to {} letters, digits, '_' or '-'", kMaxNameLength));
+  }
+}
+
+/// A -> B -> A would bring a ceased type back; follow each chain.
+void check_divestment_chains(const std::vector<Named<OrgType>>& types, const CheckFailure& fail) {
+  for (const auto& [name, type] : types) {
+    std::set<std::string> visited{name};
+    for (const OrgType* t = &type; t->divest_date;) {
+      const std::string& next = t->divest_to;
+      if (!visited.insert(next).second)
+        fail("population.org_types." + name + ".divest_to",
+             fmt::format("divestment cycle through '{}'", next));
+      t = find_named(types, next);
+      if (!t) break;  // reported by require_known
+    }
+  }
+}
+
 void check_names(const std::vector<std::string>& names, const std::vector<Named<OrgType>>& types,
                  const std::string& path, const CheckFailure& fail) {
   for (const auto& name : names) require_known(types, name, path, "organisation type", fail);
@@ -27,6 +58,8 @@ void check_names(const std::vector<std::string>& names, const std::vector<Named<
 void check_population(const Scenario& s, const CheckFailure& fail) {
   if (s.population.sectors.empty()) fail("population.sectors", "needs at least one sector");
   if (s.population.org_types.empty()) fail("population.org_types", "needs at least one type");
+  check_identifiers(s.population.sectors, "population.sectors", fail);
+  check_identifiers(s.population.org_types, "population.org_types", fail);
   for (const auto& [name, type] : s.population.org_types) {
     const std::string path = "population.org_types." + name;
     require_known(s.population.sectors, type.sector, path + ".sector", "sector", fail);
@@ -42,9 +75,11 @@ void check_population(const Scenario& s, const CheckFailure& fail) {
       if (type.divest_to == name) fail(path + ".divest_to", "cannot divest to itself");
     }
   }
+  check_divestment_chains(s.population.org_types, fail);
 }
 
 void check_routes(const Scenario& s, const CheckFailure& fail) {
+  check_identifiers(s.routes, "routes", fail);
   for (const auto& [name, route] : s.routes) {
     const std::string path = "routes." + name;
     if (route.end && *route.end < route.start)

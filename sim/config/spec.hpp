@@ -34,6 +34,10 @@ struct TextSpec {
   std::string_view meaning = "";
 };
 
+/// Names of sectors, organisation types and routes are identifiers: they
+/// become parts of series names and fixed-width text in the output tables.
+inline constexpr size_t kMaxNameLength = 31;
+
 /// A record that appears under a user-chosen name (a sector, an
 /// organisation type, a route); order follows the scenario file.
 template <class T>

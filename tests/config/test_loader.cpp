@@ -597,3 +597,15 @@ TEST_CASE("cross-field checks: service_min, divest_to, route contract", "[unit][
   CHECK_THAT(message({"commissioning.sectors.nhs.periods=[]"}),
              Catch::Contains("commissioning.sectors.nhs.periods"));
 }
+
+TEST_CASE("table names must be short identifiers", "[unit][config]") {
+  const std::string long_name(kMaxNameLength + 1, 'x');
+  const std::string too_long = config_error(small_with("  psm:\n", "  " + long_name + ":\n"));
+  CHECK_THAT(too_long, Catch::Contains("routes." + long_name));
+  CHECK_THAT(too_long, Catch::Contains("names must be 1 to 31"));
+  const std::string spaces = config_error(small_with("  psm:\n", "  \"public mutuals\":\n"));
+  CHECK_THAT(spaces, Catch::Contains("routes.public mutuals"));
+  // The longest allowed name loads.
+  CHECK_NOTHROW(load_scenario_text(
+      small_with("  psm:\n", "  " + std::string(kMaxNameLength, 'x') + ":\n"), "small.yaml"));
+}

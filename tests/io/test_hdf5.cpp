@@ -212,7 +212,7 @@ TEST_CASE("the events and organisations tables hold every row", "[unit][io]") {
 // docs/OUTPUT.md: `kind` is one of proposal, in_progress, spinout, abandoned,
 // failure, contract_retained, contract_lost, growth. "contract_retained" has
 // 17 characters and the field is string(16).
-TEST_CASE("event kinds are written in full", "[unit][io][!mayfail]") {
+TEST_CASE("event kinds are written in full", "[unit][io]") {
   // Long enough for one-year contracts to come up for re-tender.
   const Run run = make_run(2, 2, {"time.end=2014-06", "population.scale=1"});
   TempDir dir;
@@ -378,10 +378,9 @@ TEST_CASE("a run without events writes an empty events table", "[unit][io]") {
         std::vector<double>(36, 0.0));
 }
 
-// Names in the scenario may be longer than the tables' fixed text fields
-// (16 characters for routes, 32 for organisation types); the file must not
-// silently cut them, or /events no longer matches the `routes` attribute.
-TEST_CASE("long route names survive in the events table", "[unit][io][!mayfail]") {
+// Names up to kMaxNameLength must survive whole in the tables' fixed text
+// fields, or /events no longer matches the `routes` attribute.
+TEST_CASE("long route names survive in the events table", "[unit][io]") {
   std::ifstream in(std::string(MUTSIM_SOURCE_DIR) + "/tests/data/small.yaml");
   std::stringstream buffer;
   buffer << in.rdbuf();

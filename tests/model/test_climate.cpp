@@ -261,7 +261,7 @@ TEST_CASE("the public-sector employment series is the interpolated denominator",
 // Divestment chains are followed for at most as many steps as there are
 // types, so a cycle (A -> B -> A) does not hang; but a cycle means a type
 // that "ceased" on its divest_date comes back, which validation should refuse.
-TEST_CASE("a divestment cycle is rejected by validation", "[unit][config][!mayfail]") {
+TEST_CASE("a divestment cycle is rejected by validation", "[unit][config]") {
   CHECK_THROWS_AS(small_scenario({"population.org_types.community_trust.divest_date=2011-06",
                                   "population.org_types.community_trust.divest_to=pct_provider"}),
                   ConfigError);
