@@ -15,7 +15,12 @@ class YamlEmitterVisitor {
 
   template <class T>
   void num(T& field, const Spec& s) {
-    out_ << YAML::Key << std::string(s.key) << YAML::Value << field;
+    out_ << YAML::Key << std::string(s.key) << YAML::Value;
+    // {fmt} prints the shortest text that reads back to the same double.
+    if constexpr (std::is_floating_point_v<T>)
+      out_ << fmt::format("{}", field);
+    else
+      out_ << field;
   }
   void flag(bool& field, const Spec& s) {
     out_ << YAML::Key << std::string(s.key) << YAML::Value << field;
@@ -146,7 +151,6 @@ class MarkdownVisitor {
 
 std::string emit_scenario_yaml(const Scenario& s) {
   YAML::Emitter out;
-  out.SetDoublePrecision(17);
   YamlEmitterVisitor visitor(out);
   Scenario copy = s;
   visitor.map(copy);

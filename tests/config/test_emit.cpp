@@ -2,6 +2,8 @@
 // Markdown table), edit_distance and Month.
 #include <catch2/catch.hpp>
 
+#include <fmt/format.h>
+
 #include <cstring>
 #include <sstream>
 #include <string>
@@ -19,12 +21,8 @@ std::string source_path(const std::string& relative) {
 }
 
 /// A double as the effective YAML writes it (%.17g, which reads back exactly).
-std::string fmt_double(double x) {
-  std::ostringstream out;
-  out.precision(17);
-  out << x;
-  return out.str();
-}
+/// The emitter's form: the shortest text that reads back to the same double.
+std::string fmt_double(double x) { return fmt::format("{}", x); }
 
 /// Every value of a scenario, flattened in declaration order with its key
 /// path: numbers as their exact bits, everything else as text.
