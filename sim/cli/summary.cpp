@@ -106,9 +106,9 @@ std::string format_headline_text(const RunFile& run, const Headline& h) {
   out += fmt::format("  scenario {}, seed {}, {} replicates, scale {}\n",
                      run.text.at("scenario_path"), run.seed, run.replicates, run.scale);
   out += fmt::format("  months {} to {}\n", run.dates.front(), run.dates.back());
-  out +=
-      fmt::format("At {}{}:\n", run.dates[h.target_month],
-                  h.target_in_horizon ? " (the target date)" : " (target date beyond the horizon)");
+  out += fmt::format("At {}{}:\n", run.dates[h.target_month],
+                     h.target_in_horizon ? " (the target date)"
+                                         : " (the target date is outside the horizon: last month)");
   out += fmt::format(
       "  share of public-sector workers in mutuals  {:.4f}  (90% {:.4f} to {:.4f}); "
       "target {:.4f}\n",

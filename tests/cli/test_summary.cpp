@@ -101,7 +101,7 @@ TEST_CASE("headline: a target beyond the horizon is read at the last month", "[u
   CHECK_FALSE(h.target_in_horizon);
   CHECK(h.target_month == 3);
   CHECK(h.reached == 1);
-  CHECK_THAT(format_headline_text(run, h), Catch::Contains("beyond the horizon"));
+  CHECK_THAT(format_headline_text(run, h), Catch::Contains("outside the horizon"));
 }
 
 TEST_CASE("headline: a file without a needed series names the file", "[unit][summary]") {
