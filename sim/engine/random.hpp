@@ -8,6 +8,7 @@
 
 #include <array>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <limits>
 
@@ -31,10 +32,41 @@ enum class Purpose : uint16_t {
   Growth,
   Pathfinder,
   LargeTrust,
+  // Calibration and sensitivity analysis (sim/calibration): keyed by
+  // (seed, generation or 0, 0, candidate or trajectory, purpose).
+  CalibrationProposal,
+  CalibrationSeed,
+  MorrisDesign,
+  // Sweeps (sim/sweep): point seeds keyed by (sweep seed, 0, 0, point index);
+  // Latin hypercube and Sobol draws keyed by (design seed, role, 0, dimension).
+  SweepPoint,
+  SweepDesign,
 };
 
 /// Month value used for draws made while building the population.
 inline constexpr uint16_t kSetupMonth = 0xFFFF;
+
+/// The first Philox block (the first four draws) of the streams of up to
+/// kMax consecutive entities that share seed, replicate, month and purpose.
+/// Filled by philox_first_blocks(); word[w][j] is draw w of entity first + j.
+struct FirstBlocks {
+  static constexpr size_t kMax = 256;
+  alignas(64) uint32_t word[4][kMax];
+};
+
+/// Computes the first blocks of entities [first, first + count), count <=
+/// FirstBlocks::kMax: exactly the values Stream(seed, replicate, month,
+/// first + j, purpose) draws first. The hot loop draws about one value per
+/// agent, so one Philox block per agent is most of its cost; computed here
+/// across entities it vectorises (AVX-512 or AVX2, chosen at run time, else scalar).
+/// Philox is integer arithmetic only, so every instruction set gives the same
+/// bits. benchmarks/ measures it against the scalar Stream (docs/PERFORMANCE.md).
+void philox_first_blocks(uint64_t seed, uint32_t replicate, uint16_t month, Purpose purpose,
+                         uint32_t first, size_t count, FirstBlocks& out);
+
+/// The same without vector instructions, for tests and benchmarks.
+void philox_first_blocks_scalar(uint64_t seed, uint32_t replicate, uint16_t month, Purpose purpose,
+                                uint32_t first, size_t count, FirstBlocks& out);
 
 /// A stream of 32-bit values for one (seed, replicate, month, entity, purpose).
 /// Satisfies Boost.Random's UniformRandomNumberGenerator.
@@ -47,6 +79,17 @@ class Stream {
       : key_{{static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32)}},
         counter_{{0, entity, (static_cast<uint32_t>(month) << 16) | static_cast<uint32_t>(purpose),
                   replicate}} {}
+
+  /// The same stream, its first block taken from `blocks` (entity `entity`
+  /// at position j, filled by philox_first_blocks): draws are identical to
+  /// the constructor above, without computing block 0 again.
+  Stream(uint64_t seed, uint32_t replicate, uint16_t month, uint32_t entity, Purpose purpose,
+         const FirstBlocks& blocks, size_t j)
+      : Stream(seed, replicate, month, entity, purpose) {
+    block_ = {{blocks.word[0][j], blocks.word[1][j], blocks.word[2][j], blocks.word[3][j]}};
+    counter_[0] = 1;
+    next_ = 0;
+  }
 
   static constexpr result_type min() { return 0; }
   static constexpr result_type max() { return std::numeric_limits<uint32_t>::max(); }

@@ -157,16 +157,39 @@ ServiceSums step_service_staff(const AttitudeStepTerms& t, const ServiceStepTerm
                                uint32_t replicate, int32_t month) {
   ServiceSums sums;
   boost::random::normal_distribution<float> noise(0.0f, t.noise_sd);
-  for (uint64_t i = begin; i < end; ++i) {
-    Stream stream(seed, replicate, static_cast<uint16_t>(month), static_cast<uint32_t>(i),
-                  Purpose::AttitudeNoise);
-    const float a = staff.attitude[i];
-    const float target = target_attitude(t, service, staff, i);
-    const float next = a + t.adjustment_rate * (target - a) +
-                       t.peer_weight * staff.engagement[i] * (service.peer_mean - a) +
-                       noise(stream);
-    staff.attitude[i] = std::clamp(next, -1.0f, 1.0f);
-    add_to_sums(t, staff, i, sums);
+  const auto m = static_cast<uint16_t>(month);
+  // Two passes per chunk of agents. First the noise: block 0 of every
+  // agent's stream is computed for the whole chunk at once (vectorised, see
+  // philox_first_blocks) and the ziggurat takes one value from it ~99% of the
+  // time, continuing the agent's own stream otherwise: the same draws as one
+  // scalar Stream per agent. Then the update, whose arithmetic vectorises;
+  // the sums stay in staff order so they are bit-identical.
+  FirstBlocks blocks;
+  alignas(64) float shocks[FirstBlocks::kMax];
+  for (uint64_t chunk = begin; chunk < end; chunk += FirstBlocks::kMax) {
+    const size_t n = std::min<uint64_t>(FirstBlocks::kMax, end - chunk);
+    philox_first_blocks(seed, replicate, m, Purpose::AttitudeNoise, static_cast<uint32_t>(chunk), n,
+                        blocks);
+    for (size_t j = 0; j < n; ++j) {
+      Stream stream(seed, replicate, m, static_cast<uint32_t>(chunk + j), Purpose::AttitudeNoise,
+                    blocks, j);
+      shocks[j] = noise(stream);
+    }
+    float* __restrict attitude = staff.attitude.data() + chunk;
+    const float* __restrict engagement = staff.engagement.data() + chunk;
+    const float* __restrict risk = staff.risk_aversion.data() + chunk;
+    const float* __restrict entrepreneurial = staff.entrepreneurial.data() + chunk;
+    const float* __restrict pension = staff.pension_concern.data() + chunk;
+    for (size_t j = 0; j < n; ++j) {
+      const float a = attitude[j];
+      const float target = service.base + t.entrepreneurial_weight * entrepreneurial[j] -
+                           t.pension_weight * pension[j] - risk[j] * service.insecurity +
+                           engagement[j] * service.information_gain;
+      const float next = a + t.adjustment_rate * (target - a) +
+                         t.peer_weight * engagement[j] * (service.peer_mean - a) + shocks[j];
+      attitude[j] = std::min(std::max(next, -1.0f), 1.0f);
+    }
+    for (size_t j = 0; j < n; ++j) add_to_sums(t, staff, chunk + j, sums);
   }
   return sums;
 }
