@@ -1,0 +1,512 @@
+#!/usr/bin/python3
+"""Write docs/CALIBRATION.md from the HDF5 files of `mutsim calibrate` and
+`mutsim sensitivity` (run by `make calibration-report`).
+
+    /usr/bin/python3 analysis/calibration_report.py results/calib.h5 \
+        results/sensitivity.h5 -o docs/CALIBRATION.md
+
+Everything in the document comes from the two files and the timings passed
+on the command line; nothing is typed by hand, so re-running the target
+refreshes it. Quantiles over particles are weighted the way the C++ fit
+table computes them: the smallest value whose normalised cumulative weight
+reaches q.
+"""
+
+import argparse
+import sys
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+SUPPORTED_MAJOR = 1
+
+# Why a target can be missed, per pattern: used only for targets the
+# calibrated model does not reach (judgement of the model's structure, see
+# docs/ODD.md sections 7.3 and 8).
+WHY_MISSED = {
+    "P1": "TCS spin-outs come from the 150 PCT provider arms in the 16 months "
+          "to the April 2011 deadline; whole-arm proposals count 1 each "
+          "whatever the scale, so the count is bounded by how many arms "
+          "propose and finish in time.",
+    "P2a": "Right to Provide proposals are unit-level; at half scale each "
+           "sampled proposal counts 2, so the count moves in steps of 2 and "
+           "varies widely between runs.",
+    "P2b": "Proposals in progress in November 2012 are a stock of a few "
+           "units: each counts 2 at half scale, so the simulated values are "
+           "even numbers and one run's value is mostly noise.",
+    "P3": "Two abandonments in five months is a rare-event count; at half "
+          "scale each counts 2, so only 0, 2, 4, ... can be simulated, and the "
+          "posterior prefers few abandonments (a low abandon_logit also keeps "
+          "proposals alive for P2 and P5), so most runs give 0.",
+    "P4": "The ratio needs at least one Right to Provide spin-out by December "
+          "2012 in the run; many runs have none (the ratio is then undefined "
+          "and costs undefined_penalty tolerances in the distance).",
+    "P5": "Active NHS mutuals in October 2013 are mostly the TCS cohort less "
+          "failures plus the few Right to Provide spin-outs; P1 and P5 pull "
+          "the TCS parameters in the same direction, so they trade off only "
+          "through failures and the RtP pipeline.",
+}
+
+
+def text_attr(f, name, default=""):
+    value = f.attrs.get(name, default)
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def strings(dataset):
+    return [v.decode() if isinstance(v, bytes) else str(v) for v in dataset[()]]
+
+
+def open_checked(path, fmt):
+    f = h5py.File(path, "r")
+    if text_attr(f, "format") != fmt:
+        sys.exit(f"{path}: not a {fmt} file")
+    major = int(text_attr(f, "format_version", "0.0").split(".")[0])
+    if major > SUPPORTED_MAJOR:
+        sys.exit(f"{path}: format_version {text_attr(f, 'format_version')} is newer than "
+                 f"this script reads")
+    return f
+
+
+def weighted_quantile(values, weights, q):
+    """Inverse of the weighted empirical CDF (as the C++ weighted_quantile)."""
+    values = np.asarray(values, float)
+    weights = np.asarray(weights, float)
+    keep = ~np.isnan(values) & (weights > 0)
+    values, weights = values[keep], weights[keep]
+    if values.size == 0:
+        return np.nan
+    order = np.argsort(values, kind="stable")
+    values, weights = values[order], weights[order]
+    cumulative = np.cumsum(weights)
+    i = np.searchsorted(cumulative, q * cumulative[-1] * (1 - 1e-12))
+    return values[min(i, values.size - 1)]
+
+
+def fmt(x):
+    if x is None or (isinstance(x, float) and np.isnan(x)):
+        return "n/a"
+    x = float(x)
+    if x != 0 and (abs(x) < 1e-3 or abs(x) >= 1e6):
+        return f"{x:.3e}"
+    return f"{x:.4g}"
+
+
+def table(header, rows):
+    out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    out += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(out)
+
+
+def within(comparison, observed, tolerance, value):
+    if np.isnan(value):
+        return False
+    if comparison == "at_least":
+        return value >= observed - tolerance
+    return abs(value - observed) <= tolerance
+
+
+def calibration_sections(path):
+    f = open_checked(path, "mutsim-calibration")
+    names = strings(f["parameters/names"])
+    lower, upper = f["parameters/lower"][()], f["parameters/upper"][()]
+    sources = strings(f["parameters/source"])
+    ids = strings(f["targets/ids"])
+    quantity = strings(f["targets/quantity"])
+    comparison = strings(f["targets/comparison"])
+    observed, tolerance = f["targets/observed"][()], f["targets/tolerance"][()]
+    target_sources = strings(f["targets/source"])
+    particles, weights = f["particles"][()], f["weights"][()]
+    simulated, distances = f["simulated"][()], f["distances"][()]
+    gens = f["generations"]
+    info = {
+        "method": text_attr(f, "method"),
+        "seed": int(f.attrs["seed"]),
+        "evaluations": int(f.attrs["evaluations"]),
+        "stop_reason": text_attr(f, "stop_reason"),
+        "particles": particles.shape[0],
+        "generations": len(gens["epsilon"]),
+        "replicates": int(f.attrs["replicates_per_evaluation"]),
+        "fixed_overrides": text_attr(f, "fixed_overrides").splitlines(),
+        "penalty": float(f.attrs["undefined_penalty"]),
+    }
+
+    fit_rows, missed = [], []
+    for t, target in enumerate(ids):
+        values = simulated[:, t]
+        defined = int((~np.isnan(values)).sum())
+        median = weighted_quantile(values, weights, 0.5)
+        lo = weighted_quantile(values, weights, 0.05)
+        hi = weighted_quantile(values, weights, 0.95)
+        ok = within(comparison[t], observed[t], tolerance[t], median)
+        hits = np.array([within(comparison[t], observed[t], tolerance[t], v) for v in values])
+        share = float(np.sum(weights[hits]) / np.sum(weights))
+        sign = ">=" if comparison[t] == "at_least" else "=="
+        note = "" if defined == len(values) else f" ({defined} of {len(values)} defined)"
+        fit_rows.append([target, quantity[t], f"{sign} {fmt(observed[t])}", fmt(tolerance[t]),
+                         fmt(median), f"{fmt(lo)} to {fmt(hi)}{note}",
+                         f"{100 * share:.0f}%", "yes" if ok else "**no**"])
+        edge = ok and comparison[t] == "equal" and abs(median - observed[t]) >= 0.9 * tolerance[t]
+        if not ok or share < 0.5 or edge:
+            missed.append((target, quantity[t], sign, observed[t], tolerance[t], median, lo,
+                           hi, defined, len(values), ok, share, edge))
+
+    post_rows, weak = [], []
+    for k, name in enumerate(names):
+        col = particles[:, k]
+        q05, q95 = weighted_quantile(col, weights, 0.05), weighted_quantile(col, weights, 0.95)
+        ratio = (q95 - q05) / (upper[k] - lower[k])
+        if ratio > 0.75:
+            weak.append(name)
+        post_rows.append([f"`{name}`", fmt(weighted_quantile(col, weights, 0.5)),
+                          f"{fmt(q05)} to {fmt(q95)}", f"{fmt(lower[k])} to {fmt(upper[k])}",
+                          f"{ratio:.2f}", sources[k]])
+    best = int(np.argmin(distances))
+    best_rows = [[f"`{name}`", fmt(particles[best, k])] for k, name in enumerate(names)]
+
+    gen_rows = []
+    for g in range(len(gens["epsilon"])):
+        acc, ev = int(gens["accepted"][g]), int(gens["evaluated"][g])
+        gen_rows.append([g, fmt(gens["epsilon"][g]), acc, ev, f"{100 * acc / ev:.1f}%",
+                         fmt(gens["ess"][g])])
+
+    source_rows = [[ids[t], target_sources[t]] for t in range(len(ids))]
+    return dict(info=info, fit=fit_rows, posterior=post_rows, generations=gen_rows, weak=weak,
+                missed=missed, best=best_rows, best_distance=distances[best],
+                sources=source_rows, median_distance=np.median(distances))
+
+
+def sensitivity_sections(path):
+    f = open_checked(path, "mutsim-sensitivity")
+    names = strings(f["parameters/names"])
+    lower, upper = f["parameters/lower"][()], f["parameters/upper"][()]
+    outputs = strings(f["outputs/names"])
+    quantity = strings(f["outputs/quantity"])
+    mu_star, mu, sigma = f["morris/mu_star"][()], f["morris/mu"][()], f["morris/sigma"][()]
+    rank = f["morris/rank"][()]
+    info = {
+        "trajectories": int(f.attrs["trajectories"]),
+        "levels": int(f.attrs["levels"]),
+        "delta": float(f.attrs["delta"]),
+        "candidates": int(f.attrs["candidate_trajectories"]),
+        "points": f["design/points"].shape[0],
+        "seed": int(f.attrs["seed"]),
+        "fixed_overrides": text_attr(f, "fixed_overrides").splitlines(),
+    }
+    tables = []
+    for o, output in enumerate(outputs):
+        order = np.argsort(rank[:, o], kind="stable")
+        rows = []
+        for k in order:
+            ratio = sigma[k, o] / mu_star[k, o] if mu_star[k, o] > 0 else np.nan
+            rows.append([int(rank[k, o]), f"`{names[k]}`", f"{fmt(lower[k])} to {fmt(upper[k])}",
+                         fmt(mu_star[k, o]), fmt(mu[k, o]), fmt(sigma[k, o]), fmt(ratio)])
+        tables.append((output, quantity[o], rows))
+    # Combined ranking: mean rank over the outputs.
+    mean_rank = rank.mean(axis=1)
+    combined = [[i + 1, f"`{names[k]}`", " / ".join(str(int(r)) for r in rank[k])]
+                for i, k in enumerate(np.argsort(mean_rank, kind="stable"))]
+    return dict(info=info, tables=tables, combined=combined, outputs=outputs)
+
+
+def minutes(seconds):
+    return f"{seconds / 60:.1f} min ({seconds:.0f} s)"
+
+
+def render(cal, sens, args):
+    ci, si = cal["info"], sens["info"]
+    lines = []
+    add = lines.append
+    add("# Calibration and sensitivity analysis")
+    add("")
+    add("<!-- Generated by `make calibration-report` (analysis/calibration_report.py) "
+        "from results/calib.h5 and results/sensitivity.h5. Do not edit by hand. -->")
+    add("")
+    add("This document is produced by a command, not typed: `make calibration-report` runs "
+        "`mutsim calibrate` and `mutsim sensitivity` at the reduced settings of "
+        "`scenarios/calibration.yaml` and `scenarios/sensitivity.yaml`, then this script "
+        "reads their HDF5 files. The observed targets are BRIEF.md's patterns P1-P5, held "
+        "as data in `scenarios/calibration.yaml` with the definitions of "
+        "`analysis/mutsim_analysis/stats.py` (docs/ANALYSIS.md).")
+    add("")
+    add("## Commands and their cost")
+    add("")
+    add("```sh")
+    add("make calibration-report            # both runs, then this document")
+    add(f"mutsim calibrate scenarios/calibration.yaml -o {args.results}/calib.h5 "
+        f"--threads {args.threads}")
+    add(f"mutsim sensitivity scenarios/sensitivity.yaml -o {args.results}/sensitivity.h5 "
+        f"--table {args.results}/sensitivity.md --threads {args.threads}")
+    add(f"/usr/bin/python3 analysis/calibration_report.py {args.results}/calib.h5 "
+        f"{args.results}/sensitivity.h5 -o docs/CALIBRATION.md")
+    add("```")
+    add("")
+    if args.calibrate_seconds is not None:
+        total = args.calibrate_seconds + args.sensitivity_seconds
+        cpu = ""
+        if args.calibrate_cpu_seconds is not None:
+            cpu = (f" CPU time (user + system): calibration {args.calibrate_cpu_seconds:.0f} s"
+                   + (f", sensitivity {args.sensitivity_cpu_seconds:.0f} s"
+                      if args.sensitivity_cpu_seconds is not None else "")
+                   + "; on an idle 2-core machine the wall time is about half the CPU time.")
+        add(f"Measured wall time on {args.threads} threads: calibration "
+            f"{minutes(args.calibrate_seconds)}, sensitivity {minutes(args.sensitivity_seconds)}, "
+            f"together {minutes(total)}. The machine is shared; its load average "
+            f"(1, 5, 15 min) was {args.load} before / after, so an idle machine is faster. "
+            f"Both commands accept `--threads N` (default: all cores); the accepted particles "
+            f"and the design do not depend on it.{cpu}")
+        add("")
+    add("## Calibration")
+    add("")
+    if ci["method"] == "abc-rejection":
+        add("**Method**: abc-rejection (approximate Bayesian computation by rejection): "
+            "`candidates` parameter sets drawn from the uniform priors are evaluated and the "
+            "`particles` closest to the observations are kept, with equal weights; epsilon "
+            "is the largest distance kept.")
+    else:
+        add(f"**Method**: {ci['method']} (approximate Bayesian computation by sequential "
+            "Monte Carlo; Toni et al. 2009, with the adaptive kernel of Beaumont et al. "
+            "2009). Generation 0 draws from the uniform priors; each later generation's "
+            "tolerance epsilon is the `quantile` of the previous generation's distances; "
+            "candidates are previous particles drawn by weight and perturbed by a Gaussian "
+            "kernel with twice the particles' weighted variance (per parameter), redrawn if "
+            "outside the prior; weights are prior / sum_j w_j K(theta | theta_j). It stops "
+            "at `generations`, once epsilon reaches `min_epsilon`, or when a generation "
+            "needs more than `max_evaluations_per_generation` candidates (the previous "
+            "generation is then the result).")
+    add("")
+    add("**Distance** between one model evaluation and the observations: "
+        "`sqrt(mean over targets of d^2)`, with `d = (simulated - observed) / tolerance`, "
+        "or for an \"at least\" target `d = max(0, observed - simulated) / tolerance`; a "
+        f"quantity the run leaves undefined (P4 without RtP spin-outs) counts "
+        f"d = {fmt(ci['penalty'])}. A distance of 1 means the targets are off by one "
+        "tolerance on average.")
+    add("")
+    add(f"**Settings**: {ci['particles']} particles, {ci['generations']} generations "
+        f"completed, {ci['evaluations']} model evaluations, {ci['replicates']} replicate(s) "
+        f"per evaluation, seed {ci['seed']}. Stopped: {ci['stop_reason']}. Each evaluation "
+        "runs the baseline scenario with the fixed overrides below; each candidate's "
+        "parameters and model seed come from Stream(seed, generation, 0, candidate), and "
+        "candidates are evaluated in parallel in fixed-size batches and accepted in index "
+        "order, so the result is the same for any thread count.")
+    add("")
+    add("Fixed overrides (for speed; no target depends on the public sector outside the "
+        "NHS in England):")
+    add("")
+    add("```")
+    lines.extend(ci["fixed_overrides"])
+    add("```")
+    add("")
+    add("### Generations")
+    add("")
+    add(table(["generation", "epsilon", "accepted", "evaluated", "acceptance", "ESS"],
+              cal["generations"]))
+    add("")
+    add("### Fit to the observed targets")
+    add("")
+    add("Simulated values of the final generation's particles (each particle's own run; "
+        "weighted median and 5%-95% interval). *Within* compares the simulated median with "
+        "the observation as docs/ANALYSIS.md does: `|median - observed| <= tolerance`, or "
+        "`median >= observed - tolerance` for \"at least\"; *particles within* is the "
+        "weighted share of particles whose own run meets that rule. The tolerances are working "
+        "choices (docs/ANALYSIS.md), except P1 and P4, which need a positive tolerance here "
+        "because the distance divides by it.")
+    add("")
+    add(table(["target", "quantity", "observed", "tolerance", "simulated median",
+               "90% interval", "particles within", "within"], cal["fit"]))
+    add("")
+    add(f"Distance of the particles: median {fmt(cal['median_distance'])}, best "
+        f"{fmt(cal['best_distance'])}.")
+    add("")
+    add("### Posterior")
+    add("")
+    add(table(["parameter", "posterior median", "90% interval", "prior range",
+               "interval / prior", "source of the prior range"], cal["posterior"]))
+    add("")
+    add("*interval / prior* is the width of the 90% interval over the width of the prior "
+        "range: near 0.9 the targets say little about the parameter.")
+    if cal["weak"]:
+        add("")
+        add("The targets barely constrain " + ", ".join(f"`{w}`" for w in cal["weak"]) +
+            " (90% interval wider than three quarters of the prior range): at this "
+            "calibration's size they are weakly identified by P1-P5, or traded off against "
+            "each other (for example TCS entry against whole-organisation entry, which both "
+            "raise P1 and P5).")
+    add("")
+    add(f"The particle with the smallest distance ({fmt(cal['best_distance'])}):")
+    add("")
+    add(table(["parameter", "value"], cal["best"]))
+    add("")
+    add("### Targets not reached, and why")
+    add("")
+    if not cal["missed"]:
+        add("Every target's simulated median is within its tolerance of the observation, "
+            "and at least half of the particles' own runs meet each target.")
+    else:
+        add("Targets whose simulated median misses the tolerance band (**not reached**), "
+            "that the median meets but fewer than half of the particles' own runs do "
+            "(**weakly met**), or whose median sits at the edge of the band (**at the "
+            "edge**, within 10% of the tolerance from its limit):")
+        add("")
+        for (tid, quantity, sign, obs, tol, median, lo, hi, defined, n, ok, share,
+             edge) in cal["missed"]:
+            reason = WHY_MISSED.get(tid, "")
+            undefined = (f" It is defined in only {defined} of {n} particles' runs."
+                         if defined < n else "")
+            verdict = ("not reached" if not ok else "weakly met" if share < 0.5
+                       else "at the edge")
+            add(f"- **{tid}, {verdict}** ({quantity}): observed {sign} {fmt(obs)} (tolerance "
+                f"{fmt(tol)}), simulated median {fmt(median)} (90% {fmt(lo)} to {fmt(hi)}); "
+                f"{100 * share:.0f}% of particles within.{undefined} {reason}")
+    add("")
+    add("Limits that apply to every row:")
+    add("")
+    add("- The calibration runs at `population.scale=0.5` with the non-NHS sectors and the "
+        "devolved health boards shrunk to a token organisation, and stops in October 2013. "
+        "Whole-organisation proposals count 1 whatever the scale while unit-level ones "
+        "count 1/scale, so the posterior is that of the reduced model; before the baseline "
+        "adopts it at scale 1, check the fit there (`mutsim run` with the posterior median "
+        "and `make report`).")
+    add("- One replicate per evaluation: each particle's simulated values include the "
+        "model's own noise, and ABC conditions on them being close to the observations, so "
+        "the fit table shows the posterior's runs, not a fresh posterior-predictive check.")
+    add(f"- {ci['particles']} particles and {ci['generations']} generations are few for 7 "
+        "parameters: the intervals are rough and epsilon is still well above zero. Raise "
+        "`particles`, `generations` and `max_evaluations_per_generation` for a production "
+        "calibration (cost grows about linearly with particles).")
+    add("- The targets are counts from press reports with working tolerances; P2b and P3 "
+        "are single-digit counts that one replicate cannot match closely.")
+    add("")
+    add("### Sources of the targets")
+    add("")
+    add(table(["target", "source"], cal["sources"]))
+    add("")
+
+    add("## Sensitivity analysis (Morris screening)")
+    add("")
+    add(f"Morris elementary effects (Morris 1991): {si['trajectories']} trajectories, chosen "
+        f"as the most spread out of {si['candidates']} drawn (Campolongo et al. 2007, greedy "
+        f"selection), on a {si['levels']}-level grid, Delta = {fmt(si['delta'])} of each "
+        f"parameter's range; {si['points']} model evaluations, seed {si['seed']}. Elementary "
+        "effects are the change in the output per unit of the scaled range, so mu* "
+        "(mean absolute effect) compares across parameters; mu is the signed mean and sigma "
+        "the spread (large sigma / mu*: non-linear or interacting, or the model's noise). "
+        "All points of a trajectory share one model seed (common random numbers). The runs "
+        "cover the whole public sector to the target date with these fixed overrides:")
+    add("")
+    add("```")
+    lines.extend(si["fixed_overrides"] or ["(none)"])
+    add("```")
+    add("")
+    for output, quantity, rows in sens["tables"]:
+        add(f"### {output}: {quantity}")
+        add("")
+        add(table(["rank", "parameter", "range", "mu*", "mu", "sigma", "sigma / mu*"], rows))
+        add("")
+    nonlinear = sorted({row[1] for _, _, rows in sens["tables"] for row in rows
+                        if row[6] != "n/a" and float(row[6]) > 1})
+    if nonlinear:
+        add(f"{len(nonlinear)} of {len(sens['combined'])} parameters have sigma / mu* above 1 "
+            "for at least one output: their effect depends strongly on where the other "
+            "parameters are (the quorum and champion thresholds make spin-outs take off only "
+            "when attitudes are high enough), so the ranking is a screening, not a "
+            "decomposition of variance.")
+        add("")
+    add("### Combined ranking")
+    add("")
+    add("By mean rank over the outputs (ranks per output in the order " +
+        ", ".join(sens["outputs"]) + "):")
+    add("")
+    add(table(["", "parameter", "ranks"], sens["combined"]))
+    add("")
+    add("With one replicate per point, sigma includes the model's noise: a parameter whose "
+        "mu* is below about sigma / sqrt(r) is not distinguishable from zero at this design "
+        "size; raise `trajectories` or `replicates` in `scenarios/sensitivity.yaml` to "
+        "separate the lower ranks.")
+    add("")
+
+    add("## File layouts")
+    add("")
+    add("Both files are written through a temporary file renamed when complete, without "
+        "object modification times. Root attributes: `format` (`mutsim-calibration` or "
+        "`mutsim-sensitivity`), `format_version` (`1.0`), `mutsim_version`, `git_commit`, "
+        "`library_versions`, `config_path`, `calibration_yaml` or `sensitivity_yaml` (the "
+        "YAML text), `base_scenario_path`, `base_scenario_yaml`, `fixed_overrides` (one per "
+        "line), `seed`, `replicates_per_evaluation`, `batch_size`, `method`.")
+    add("")
+    add("`calib.h5` (N particles, K parameters, S targets, G generations):")
+    add("")
+    add(table(["path", "shape", "meaning"], [
+        ["`/parameters/names`, `lower`, `upper`, `integer`, `source`", "[K]",
+         "free parameters (scenario key paths) and their uniform prior ranges"],
+        ["`/targets/ids`, `quantity`, `comparison`, `observed`, `tolerance`, `source`", "[S]",
+         "the observed targets"],
+        ["`/particles`", "[N, K]", "accepted parameter sets of the final generation"],
+        ["`/distances`", "[N]", "their distances"],
+        ["`/weights`", "[N]", "their importance weights (sum 1)"],
+        ["`/simulated`", "[N, S]", "their simulated target values (NaN: undefined)"],
+        ["`/seeds`", "[N]", "model seed of each particle's run (`mutsim run --seed`)"],
+        ["`/generations/epsilon`, `accepted`, `evaluated`, `ess`", "[G]",
+         "per generation: tolerance, particles, model evaluations, effective sample size"],
+        ["`/generations/particles`, `distances`, `weights`, `simulated`, `seeds`",
+         "[G, N, ...]", "every generation's population"],
+    ]) + "\n\nRoot attributes also hold `stop_reason`, `evaluations`, `undefined_penalty` "
+        "and `distance` (the formula).")
+    add("")
+    add("`sensitivity.h5` (M = r (K + 1) design points, O outputs):")
+    add("")
+    add(table(["path", "shape", "meaning"], [
+        ["`/parameters/...`", "[K]", "as above"],
+        ["`/outputs/names`, `quantity`", "[O]", "the outputs"],
+        ["`/design/points`", "[M, K]", "design points in parameter units"],
+        ["`/design/unit`", "[M, K]", "the same in the unit cube"],
+        ["`/design/trajectory`, `seeds`", "[M]", "trajectory and model seed of each point"],
+        ["`/design/changed`", "[r K]", "factor changed at each step of each trajectory"],
+        ["`/outputs/values`", "[M, O]", "model outputs at each point"],
+        ["`/morris/mu_star`, `mu`, `sigma`, `rank`", "[K, O]",
+         "Morris measures; rank 1 = largest mu*"],
+        ["`/morris/elementary_effects`", "[r, K, O]", "every elementary effect"],
+    ]) + "\n\nRoot attributes also hold `trajectories`, `levels`, `delta` and "
+        "`candidate_trajectories`.")
+    add("")
+    add("## References")
+    add("")
+    add("- Beaumont, Cornuet, Marin and Robert (2009). Adaptive approximate Bayesian "
+        "computation. *Biometrika* 96(4), 983-990.")
+    add("- Campolongo, Cariboni and Saltelli (2007). An effective screening design for "
+        "sensitivity analysis of large models. *Environmental Modelling & Software* 22, "
+        "1509-1518.")
+    add("- Morris (1991). Factorial sampling plans for preliminary computational "
+        "experiments. *Technometrics* 33(2), 161-174.")
+    add("- Toni, Welch, Strelkowa, Ipsen and Stumpf (2009). Approximate Bayesian computation "
+        "scheme for parameter inference and model selection in dynamical systems. "
+        "*J. R. Soc. Interface* 6, 187-202.")
+    add("")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("calibration", help="calib.h5 from mutsim calibrate")
+    p.add_argument("sensitivity", help="sensitivity.h5 from mutsim sensitivity")
+    p.add_argument("-o", "--output", default="docs/CALIBRATION.md")
+    p.add_argument("--threads", default="2")
+    p.add_argument("--calibrate-seconds", type=float)
+    p.add_argument("--sensitivity-seconds", type=float)
+    p.add_argument("--calibrate-cpu-seconds", type=float)
+    p.add_argument("--sensitivity-cpu-seconds", type=float)
+    p.add_argument("--load", default="unknown")
+    p.add_argument("--results", default="results")
+    args = p.parse_args(argv)
+    for path in (args.calibration, args.sensitivity):
+        if not Path(path).is_file():
+            sys.exit(f"{path}: no such file")
+    text = render(calibration_sections(args.calibration), sensitivity_sections(args.sensitivity),
+                  args)
+    Path(args.output).write_text(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,96 @@
+#pragma once
+// Approximate Bayesian computation over a box of uniform priors: rejection,
+// and sequential Monte Carlo (ABC-SMC; Toni et al. 2009, with the adaptive
+// kernel of Beaumont et al. 2009). Generic in the model: tests run it on toy
+// models, sim/calibration/runner.cpp on mutsim.
+//
+// Determinism: candidate i of generation g draws its parameters and its
+// model seed from Stream(seed, g, 0, i, CalibrationProposal / CalibrationSeed).
+// Candidates are evaluated in parallel in fixed-size batches (TBB, the
+// caller's arena) and accepted in index order, so the accepted particles do
+// not depend on the number of threads.
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <string>
+#include <vector>
+
+namespace mutsim::calibration {
+
+/// Independent uniform priors on [lower[k], upper[k]].
+struct Box {
+  std::vector<double> lower;
+  std::vector<double> upper;
+  size_t size() const { return lower.size(); }
+  bool contains(const double* theta) const;
+};
+
+/// What one model evaluation returns: the simulated summaries (for the
+/// record) and their distance to the observations.
+struct Evaluation {
+  double distance = 0;
+  std::vector<double> simulated;
+};
+
+/// Evaluates the model at `theta` with model seed `seed`. Called
+/// concurrently from TBB workers; must be thread-safe.
+using EvaluateFn = std::function<Evaluation(const std::vector<double>& theta, uint64_t seed)>;
+
+enum class AbcMethod { Rejection, Smc };
+
+struct AbcSettings {
+  AbcMethod method = AbcMethod::Smc;
+  uint64_t seed = 0;
+  uint32_t particles = 100;  // N accepted per generation
+  uint32_t batch_size = 16;  // candidates evaluated in parallel before accepting in order
+  // Rejection: evaluate `candidates` prior draws and keep the N closest
+  // (and only those within `epsilon`, if finite).
+  uint32_t candidates = 1000;
+  // ABC-SMC.
+  uint32_t generations = 4;  // at most, generation 0 (from the prior) included
+  double quantile = 0.5;     // epsilon_g = this quantile of generation g-1's distances
+  double min_epsilon = 0;    // stop after the generation whose epsilon reaches it
+  double epsilon = std::numeric_limits<double>::infinity();  // generation 0 / rejection cut-off
+  uint32_t max_evaluations_per_generation = 100000;          // give up a generation beyond this
+};
+
+struct Generation {
+  double epsilon = 0;      // acceptance threshold used (rejection: the largest accepted distance)
+  uint32_t evaluated = 0;  // candidates evaluated
+  uint32_t accepted = 0;   // = particles
+  double ess = 0;          // effective sample size of the weights, (sum w)^2 / sum w^2
+  std::vector<double> particles;  // [accepted * K], row-major
+  std::vector<double> distances;  // [accepted]
+  std::vector<double> weights;    // [accepted], sum to 1
+  std::vector<double> simulated;  // [accepted * S]
+  std::vector<uint64_t> seeds;    // [accepted] model seeds
+};
+
+struct AbcResult {
+  std::vector<Generation> generations;  // completed generations; the last is the posterior
+  uint64_t evaluations = 0;             // including those of an abandoned generation
+  std::string stop_reason;
+  const Generation& posterior() const { return generations.back(); }
+};
+
+struct AbcCallbacks {
+  const std::atomic<int>* stop = nullptr;  // checked between batches; throws Interrupted
+  std::function<void(uint32_t generation, const Generation&)> on_generation;
+  std::function<void(uint32_t generation, uint32_t evaluated, uint32_t accepted)> on_batch;
+};
+
+/// Runs ABC. `simulated_size` is the length of Evaluation::simulated.
+/// Throws std::invalid_argument on bad settings.
+AbcResult run_abc(const Box& prior, const EvaluateFn& evaluate, size_t simulated_size,
+                  const AbcSettings& settings, const AbcCallbacks& callbacks = {});
+
+/// Model seed of candidate `index` in `generation`: 53 bits, so it is also a
+/// valid run.seed for `mutsim run --seed`.
+uint64_t candidate_seed(uint64_t seed, uint32_t generation, uint32_t index);
+
+/// Weighted quantile: the smallest value whose normalised cumulative weight
+/// reaches q (the inverse of the weighted empirical CDF). NaNs are skipped.
+double weighted_quantile(std::vector<double> values, std::vector<double> weights, double q);
+
+}  // namespace mutsim::calibration

@@ -1,0 +1,396 @@
+#include "sim/calibration/calibration_config.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <set>
+
+#include "sim/util/errors.hpp"
+
+namespace mutsim::calibration {
+namespace {
+
+constexpr size_t kMaxConfigBytes = size_t{1} << 20;
+constexpr uint32_t kMaxCount = 1000000;
+
+std::string read_file(const std::string& path, const char* what) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw ConfigError(fmt::format("{}: is a folder, not a {} file", path, what));
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError(fmt::format("{}: cannot open the {} file", path, what));
+  std::string text(kMaxConfigBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<size_t>(in.gcount()));
+  if (text.size() > kMaxConfigBytes)
+    throw ConfigError(fmt::format("{}: larger than the limit of {} bytes", path, kMaxConfigBytes));
+  return text;
+}
+
+std::string describe(const YAML::Node& n) {
+  if (n.IsScalar()) {
+    std::string s = n.Scalar();
+    if (s.size() > 60) s = s.substr(0, 60) + "...";
+    return "'" + s + "'";
+  }
+  if (n.IsSequence()) return "a list";
+  if (n.IsMap()) return "a mapping";
+  return "nothing";
+}
+
+/// A YAML node with its key path and the file it came from; every error
+/// names file:line:column and the path.
+class Node {
+ public:
+  Node(const std::string& file, YAML::Node node, std::string path, YAML::Mark fallback)
+      : file_(&file), node_(std::move(node)), path_(std::move(path)), fallback_(fallback) {
+    if (node_.IsDefined() && !node_.Mark().is_null()) fallback_ = node_.Mark();
+  }
+
+  [[noreturn]] void fail(const std::string& message) const {
+    throw ConfigError(fmt::format("{}:{}:{}: {}: {}", *file_, fallback_.line + 1,
+                                  fallback_.column + 1, path_.empty() ? "(top level)" : path_,
+                                  message));
+  }
+  std::string where() const {
+    return fmt::format("{}:{}:{}: {}", *file_, fallback_.line + 1, fallback_.column + 1, path_);
+  }
+  bool present() const { return node_.IsDefined() && !node_.IsNull(); }
+  const YAML::Node& yaml() const { return node_; }
+  const std::string& path() const { return path_; }
+
+  /// A mapping's entries, checked for duplicates; `known` lists the allowed keys.
+  void expect_map(const std::vector<std::string>& known) const {
+    if (!node_.IsMap()) fail("expected a mapping, got " + describe(node_));
+    std::set<std::string> seen;
+    for (auto it = node_.begin(); it != node_.end(); ++it) {
+      Node key(*file_, it->first, path_, fallback_);
+      if (!it->first.IsScalar()) key.fail("keys must be plain names");
+      const std::string name = it->first.Scalar();
+      Node named(*file_, it->first, join(name), fallback_);
+      if (!seen.insert(name).second) named.fail("duplicate key");
+      if (std::find(known.begin(), known.end(), name) != known.end()) continue;
+      std::string best;
+      size_t best_distance = std::max<size_t>(2, name.size() / 3) + 1;
+      for (const auto& candidate : known) {
+        const size_t d = edit_distance(name, candidate);
+        if (d < best_distance) best_distance = d, best = candidate;
+      }
+      named.fail(best.empty() ? fmt::format("unknown key (known keys: {})", fmt::join(known, ", "))
+                              : fmt::format("unknown key; did you mean '{}'?", best));
+    }
+  }
+
+  Node operator[](const std::string& key) const {
+    // A missing key yields an "invalid" node that throws on assignment and
+    // Mark(); hand back a plain undefined node instead.
+    if (node_.IsMap()) {
+      YAML::Node found = node_[key];
+      if (found.IsDefined()) return Node(*file_, found, join(key), fallback_);
+    }
+    return Node(*file_, YAML::Node(YAML::NodeType::Undefined), join(key), fallback_);
+  }
+  Node required(const std::string& key) const {
+    Node child = (*this)[key];
+    if (!child.present()) child.fail("missing required key");
+    return child;
+  }
+  std::vector<Node> items() const {
+    if (!node_.IsSequence()) fail("expected a list, got " + describe(node_));
+    std::vector<Node> out;
+    for (size_t i = 0; i < node_.size(); ++i)
+      out.emplace_back(*file_, node_[i], fmt::format("{}[{}]", path_, i), fallback_);
+    return out;
+  }
+
+  double number(double lo, double hi, bool lo_open = false) const {
+    double x = 0;
+    if (!node_.IsScalar() || !YAML::convert<double>::decode(node_, x) || !std::isfinite(x))
+      fail("expected a finite number, got " + describe(node_));
+    if (!(lo_open ? x > lo : x >= lo) || !(x <= hi))
+      fail(
+          fmt::format("must be in {}{}, {}], got {}", lo_open ? "(" : "[", lo, hi, node_.Scalar()));
+    return x;
+  }
+  int64_t whole(int64_t lo, int64_t hi) const {
+    int64_t x = 0;
+    if (!node_.IsScalar() || !YAML::convert<int64_t>::decode(node_, x))
+      fail("expected a whole number, got " + describe(node_));
+    if (x < lo || x > hi) fail(fmt::format("must be in [{}, {}], got {}", lo, hi, node_.Scalar()));
+    return x;
+  }
+  std::string text() const {
+    if (!node_.IsScalar()) fail("expected text, got " + describe(node_));
+    return node_.Scalar();
+  }
+  bool flag() const {
+    bool b = false;
+    if (!node_.IsScalar() || !YAML::convert<bool>::decode(node_, b))
+      fail("expected true or false, got " + describe(node_));
+    return b;
+  }
+  Month month() const {
+    auto m = node_.IsScalar() ? Month::parse(node_.Scalar()) : std::nullopt;
+    if (!m) fail("expected a month as YYYY-MM, got " + describe(node_));
+    return *m;
+  }
+  template <class E>
+  E choice(const std::vector<std::pair<std::string, E>>& options) const {
+    const std::string t = text();
+    std::vector<std::string> names;
+    for (const auto& [name, value] : options) {
+      if (name == t) return value;
+      names.push_back(name);
+    }
+    fail(fmt::format("expected one of {}, got '{}'", fmt::join(names, ", "), t));
+  }
+
+ private:
+  std::string join(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
+  const std::string* file_;
+  YAML::Node node_;
+  std::string path_;
+  YAML::Mark fallback_;
+};
+
+YAML::Node parse(const std::string& text, const std::string& name) {
+  try {
+    std::vector<YAML::Node> docs = YAML::LoadAll(text);
+    if (docs.size() > 1)
+      throw ConfigError(fmt::format("{}:{}:1: a second YAML document ('---'); expected one", name,
+                                    docs[1].Mark().line + 1));
+    if (docs.empty() || docs[0].IsNull())
+      throw ConfigError(fmt::format("{}:1:1: the file is empty", name));
+    return docs[0];
+  } catch (const YAML::ParserException& e) {
+    throw ConfigError(fmt::format("{}:{}:{}: YAML syntax error: {}", name, e.mark.line + 1,
+                                  e.mark.column + 1, e.msg));
+  } catch (const YAML::Exception& e) {
+    throw ConfigError(fmt::format("{}: cannot read YAML: {}", name, e.msg));
+  }
+}
+
+const std::vector<std::string> kModelKeys = {
+    "base_scenario", "seed", "replicates", "batch_size", "fixed_overrides", "parameters"};
+
+std::vector<std::string> with(std::vector<std::string> a, const std::vector<std::string>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
+/// Loads the base scenario with the fixed overrides and `extra`; a
+/// ConfigError is re-thrown prefixed with `at` (the config entry at fault).
+LoadedScenario load_base(const ModelSetup& m, const std::vector<std::string>& extra,
+                         const Node& at) {
+  try {
+    return load_scenario_text(m.base_scenario_text, m.base_scenario_path,
+                              with(m.fixed_overrides, extra));
+  } catch (const ConfigError& e) {
+    at.fail(fmt::format("the base scenario refuses it: {}", e.what()));
+  }
+}
+
+ModelSetup read_model(const Node& root, const std::string& text, const std::string& name) {
+  ModelSetup m;
+  m.config_path = name;
+  m.config_text = text;
+  const Node base = root.required("base_scenario");
+  namespace fs = std::filesystem;
+  fs::path base_path = base.text();
+  if (base_path.is_relative()) base_path = fs::path(name).parent_path() / base_path;
+  m.base_scenario_path = base_path.lexically_normal().string();
+  try {
+    m.base_scenario_text = read_file(m.base_scenario_path, "scenario");
+  } catch (const ConfigError& e) {
+    base.fail(e.what());
+  }
+  m.seed = static_cast<uint64_t>(root.required("seed").whole(0, (int64_t{1} << 53) - 1));
+  if (root["replicates"].present())
+    m.replicates = static_cast<uint32_t>(root["replicates"].whole(1, 1000));
+  if (root["batch_size"].present())
+    m.batch_size = static_cast<uint32_t>(root["batch_size"].whole(1, 4096));
+  const Node fixed = root["fixed_overrides"];
+  if (fixed.present())
+    for (const Node& item : fixed.items()) {
+      const std::string o = item.text();
+      if (o.find('=') == std::string::npos || o.front() == '=')
+        item.fail("expected KEY.PATH=VALUE, got '" + o + "'");
+      m.fixed_overrides.push_back(o);
+    }
+  m.reference = load_base(m, {}, fixed.present() ? fixed : base);
+
+  const Node params = root.required("parameters");
+  std::set<std::string> keys;
+  for (const Node& item : params.items()) {
+    item.expect_map({"key", "range", "integer", "source"});
+    FreeParameter p;
+    const Node key = item.required("key");
+    p.key = key.text();
+    if (!keys.insert(p.key).second) key.fail(fmt::format("parameter '{}' listed twice", p.key));
+    for (const auto& o : m.fixed_overrides)
+      if (o.starts_with(p.key + "="))
+        key.fail(fmt::format("'{}' is also a fixed override; a parameter cannot be both", p.key));
+    const Node range = item.required("range");
+    const auto bounds = range.items();
+    if (bounds.size() != 2) range.fail("expected [lower, upper]");
+    p.lower = bounds[0].number(-1e300, 1e300);
+    p.upper = bounds[1].number(-1e300, 1e300);
+    if (!(p.lower < p.upper)) range.fail("lower must be less than upper");
+    if (item["integer"].present()) p.integer = item["integer"].flag();
+    p.source = item.required("source").text();
+    // The scenario must accept the whole range (checked at both ends and at
+    // a point between whole numbers, which catches integer keys).
+    for (double u : {0.0, 0.37, 1.0})
+      load_base(m, {parameter_override(p, p.lower + u * (p.upper - p.lower))}, item);
+    m.parameters.push_back(std::move(p));
+  }
+  if (m.parameters.empty()) params.fail("at least one parameter is needed");
+  return m;
+}
+
+Quantity read_quantity(const Node& item, bool allow_target_date) {
+  Quantity q;
+  q.id = item.required("id").text();
+  q.statistic = item.required("statistic")
+                    .choice<Statistic>({{"level", Statistic::Level},
+                                        {"change", Statistic::Change},
+                                        {"size_ratio", Statistic::SizeRatio}});
+  const Node date = item.required("date");
+  if (allow_target_date && date.yaml().IsScalar() && date.yaml().Scalar() == "target")
+    q.date = std::nullopt;
+  else
+    q.date = date.month();
+  if (q.statistic == Statistic::SizeRatio) {
+    const Node routes = item.required("routes");
+    const auto r = routes.items();
+    if (r.size() != 2) routes.fail("expected [larger_route, smaller_route]");
+    q.big_route = r[0].text();
+    q.small_route = r[1].text();
+    if (item["series"].present()) item["series"].fail("a size_ratio reads /events, not a series");
+  } else {
+    q.series = item.required("series").text();
+    if (item["routes"].present()) item["routes"].fail("only a size_ratio takes routes");
+  }
+  if (q.statistic == Statistic::Change)
+    q.start = item.required("start").month();
+  else if (item["start"].present())
+    item["start"].fail("only a change takes a start month");
+  return q;
+}
+
+}  // namespace
+
+std::string parameter_override(const FreeParameter& p, double value) {
+  if (p.integer) return fmt::format("{}={}", p.key, static_cast<int64_t>(std::llround(value)));
+  return fmt::format("{}={:.17g}", p.key, value);
+}
+
+std::string CalibrationConfig::method_name() const {
+  return abc.method == AbcMethod::Smc ? "abc-smc" : "abc-rejection";
+}
+
+CalibrationConfig load_calibration_text(const std::string& text, const std::string& name) {
+  const YAML::Node yaml = parse(text, name);
+  const Node root(name, yaml, "", YAML::Mark());
+  root.expect_map(with(kModelKeys, {"targets", "abc"}));
+  CalibrationConfig c;
+  c.model = read_model(root, text, name);
+
+  std::set<std::string> ids;
+  for (const Node& item : root.required("targets").items()) {
+    item.expect_map({"id", "statistic", "series", "routes", "start", "date", "observed",
+                     "comparison", "tolerance", "source"});
+    Target t;
+    t.quantity = read_quantity(item, false);
+    if (!ids.insert(t.quantity.id).second) item["id"].fail("target id listed twice");
+    t.observed = item.required("observed").number(-1e300, 1e300);
+    t.comparison =
+        item.required("comparison")
+            .choice<Comparison>({{"equal", Comparison::Equal}, {"at_least", Comparison::AtLeast}});
+    t.tolerance = item.required("tolerance").number(0, 1e300, true);
+    t.source = item.required("source").text();
+    resolve_quantity(t.quantity, c.model.reference.scenario, item.where());
+    c.targets.push_back(std::move(t));
+  }
+  if (c.targets.empty()) root["targets"].fail("at least one target is needed");
+
+  const Node abc = root.required("abc");
+  abc.expect_map({"method", "particles", "generations", "quantile", "min_epsilon", "epsilon",
+                  "candidates", "max_evaluations_per_generation", "undefined_penalty"});
+  AbcSettings& s = c.abc;
+  s.method = abc.required("method").choice<AbcMethod>(
+      {{"smc", AbcMethod::Smc}, {"rejection", AbcMethod::Rejection}});
+  s.particles = static_cast<uint32_t>(abc.required("particles").whole(2, kMaxCount));
+  const bool smc = s.method == AbcMethod::Smc;
+  auto only = [&](const char* key, bool allowed) {
+    if (!allowed && abc[key].present())
+      abc[key].fail(fmt::format("not used by method {}", smc ? "smc" : "rejection"));
+    return abc[key].present();
+  };
+  if (only("generations", smc))
+    s.generations = static_cast<uint32_t>(abc["generations"].whole(1, 100));
+  if (only("quantile", smc)) s.quantile = abc["quantile"].number(0, 1, true);
+  if (s.quantile >= 1) abc["quantile"].fail("must be below 1");
+  if (only("min_epsilon", smc)) s.min_epsilon = abc["min_epsilon"].number(0, 1e300);
+  if (only("max_evaluations_per_generation", smc))
+    s.max_evaluations_per_generation =
+        static_cast<uint32_t>(abc["max_evaluations_per_generation"].whole(1, 100000000));
+  if (smc && s.max_evaluations_per_generation < s.particles)
+    abc["max_evaluations_per_generation"].fail("must be at least particles");
+  if (only("candidates", !smc))
+    s.candidates = static_cast<uint32_t>(abc["candidates"].whole(2, 100000000));
+  if (!smc && !abc["candidates"].present()) abc.required("candidates");
+  if (!smc && s.candidates < s.particles) abc["candidates"].fail("must be at least particles");
+  if (abc["epsilon"].present()) s.epsilon = abc["epsilon"].number(0, 1e300, true);
+  if (abc["undefined_penalty"].present())
+    c.undefined_penalty = abc["undefined_penalty"].number(0, 1e6);
+  s.seed = c.model.seed;
+  s.batch_size = c.model.batch_size;
+  return c;
+}
+
+CalibrationConfig load_calibration_config(const std::string& path) {
+  return load_calibration_text(read_file(path, "calibration"), path);
+}
+
+SensitivityConfig load_sensitivity_text(const std::string& text, const std::string& name) {
+  const YAML::Node yaml = parse(text, name);
+  const Node root(name, yaml, "", YAML::Mark());
+  root.expect_map(with(kModelKeys, {"outputs", "morris"}));
+  SensitivityConfig c;
+  c.model = read_model(root, text, name);
+  std::set<std::string> ids;
+  for (const Node& item : root.required("outputs").items()) {
+    item.expect_map({"id", "statistic", "series", "routes", "start", "date"});
+    Quantity q = read_quantity(item, true);
+    if (!ids.insert(q.id).second) item["id"].fail("output id listed twice");
+    resolve_quantity(q, c.model.reference.scenario, item.where());
+    c.outputs.push_back(std::move(q));
+  }
+  if (c.outputs.empty()) root["outputs"].fail("at least one output is needed");
+  const Node morris = root.required("morris");
+  morris.expect_map({"trajectories", "levels", "candidates"});
+  c.morris.trajectories = static_cast<uint32_t>(morris.required("trajectories").whole(1, 10000));
+  c.morris.levels = static_cast<uint32_t>(morris.required("levels").whole(2, 1000));
+  if (c.morris.levels % 2)
+    morris["levels"].fail("must be even (Delta = p / (2 (p - 1)) on the grid)");
+  if (morris["candidates"].present()) {
+    c.morris.candidates = static_cast<uint32_t>(morris["candidates"].whole(0, 2000));
+    if (c.morris.candidates != 0 && c.morris.candidates < c.morris.trajectories)
+      morris["candidates"].fail("must be 0 or at least trajectories");
+  }
+  c.morris.seed = c.model.seed;
+  return c;
+}
+
+SensitivityConfig load_sensitivity_config(const std::string& path) {
+  return load_sensitivity_text(read_file(path, "sensitivity"), path);
+}
+
+}  // namespace mutsim::calibration
