@@ -14,6 +14,7 @@ PACKAGES=(
   libcli11-dev
   libfmt-dev libspdlog-dev
   librandom123-dev
+  libopenmpi-dev openmpi-bin
   libbenchmark-dev
   clang-format
   python3-h5py python3-numpy python3-pandas python3-matplotlib python3-scipy

@@ -3,17 +3,29 @@
 #include <unistd.h>
 
 #include <fmt/format.h>
+#include <tbb/info.h>
+#include <tbb/task_arena.h>
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <atomic>
+#include <cctype>
+#include <charconv>
 #include <csignal>
 #include <fstream>
 #include <iostream>
+#include <limits>
+#include <optional>
 
+#include "sim/cli/calibration_commands.hpp"
 #include "sim/cli/summary.hpp"
+#include "sim/cli/sweep_commands.hpp"
 #include "sim/config/loader.hpp"
 #include "sim/engine/simulation.hpp"
 #include "sim/io/hdf5_reader.hpp"
 #include "sim/io/hdf5_writer.hpp"
+#include "sim/model/metrics.hpp"
+#include "sim/model/population.hpp"
+#include "sim/model/state.hpp"
 #include "sim/util/errors.hpp"
 
 namespace mutsim::cli {
@@ -33,6 +45,9 @@ void install_signal_handlers() {
   sigemptyset(&action.sa_mask);
   sigaction(SIGINT, &action, nullptr);
   sigaction(SIGTERM, &action, nullptr);
+  // Past a file-size limit, write() then fails with EFBIG, which the writer
+  // reports, instead of the signal killing the process mid-file.
+  std::signal(SIGXFSZ, SIG_IGN);
 }
 
 struct RunArgs {
@@ -42,6 +57,7 @@ struct RunArgs {
   int64_t seed = -1;
   int64_t replicates = -1;
   int threads = 0;
+  std::string max_memory;  // "" : the machine's available memory
   bool force = false;
   bool quiet = false;
 };
@@ -55,9 +71,88 @@ std::vector<std::string> all_overrides(const RunArgs& args) {
   return overrides;
 }
 
+// Per-service tables (aggregates, status, sizes) in each replicate's state.
+constexpr double kBytesPerService = 64;
+
+std::string format_bytes(double bytes) {
+  constexpr const char* kUnits[] = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB"};
+  int unit = 0;
+  while (bytes >= 1024 && unit < 5) bytes /= 1024, ++unit;
+  return unit == 0 ? fmt::format("{:.0f} bytes", bytes)
+                   : fmt::format("{:.1f} {}", bytes, kUnits[unit]);
+}
+
+/// "512M", "2G", "1.5GiB", "1000000" (bytes); K, M, G, T are powers of 1024.
+std::optional<double> parse_size(const std::string& text) {
+  double value = 0;
+  const char* end = text.data() + text.size();
+  auto [rest, ec] = std::from_chars(text.data(), end, value);
+  if (ec != std::errc() || !(value >= 0) || value > 1e18) return std::nullopt;
+  std::string suffix(rest, end);
+  std::transform(suffix.begin(), suffix.end(), suffix.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  if (suffix.size() > 1 && (suffix.ends_with("IB") || suffix.ends_with("B")))
+    suffix.resize(suffix.ends_with("IB") ? suffix.size() - 2 : suffix.size() - 1);
+  static const std::string kSuffixes = "KMGT";
+  if (suffix.empty() || suffix == "B") return value;
+  const auto power = kSuffixes.find(suffix);
+  if (suffix.size() != 1 || power == std::string::npos) return std::nullopt;
+  for (size_t i = 0; i <= power; ++i) value *= 1024;
+  return value;
+}
+
+/// MemAvailable from /proc/meminfo, or nullopt where it cannot be read.
+std::optional<double> available_memory() {
+  std::ifstream meminfo("/proc/meminfo");
+  std::string key;
+  double kib = 0;
+  std::string unit;
+  while (meminfo >> key >> kib >> unit)
+    if (key == "MemAvailable:") return kib * 1024;
+  return std::nullopt;
+}
+
+/// Refuses, before anything is allocated, a run whose memory estimate
+/// exceeds --max-memory (default: the machine's available memory).
+void check_memory(const RunArgs& args, const Scenario& s) {
+  const double agents = expected_staff_agents(s);
+  double smallest_median = std::numeric_limits<double>::infinity();
+  for (const auto& type : s.population.org_types)
+    smallest_median = std::min(smallest_median, type.value.service_median);
+  const double services = agents / std::max(1.0, smallest_median);
+  const int threads = args.threads > 0 ? args.threads : tbb::this_task_arena::max_concurrency();
+  const double alive = std::min<double>(std::max(threads, 1), s.run.replicates);
+  const double results = static_cast<double>(series_catalogue(s).size()) * s.run.replicates *
+                         s.months() * sizeof(double);
+  const double estimate =
+      alive * (agents * StaffArrays::kBytesPerAgent + services * kBytesPerService) + results;
+
+  std::optional<double> limit;
+  std::string limit_source;
+  if (!args.max_memory.empty()) {
+    limit = parse_size(args.max_memory);
+    if (!limit)
+      throw ConfigError(
+          fmt::format("--max-memory {}: expected a size such as 512M, 2G or a number of bytes",
+                      args.max_memory));
+    limit_source = "--max-memory";
+  } else {
+    limit = available_memory();
+    limit_source = "available memory; raise with --max-memory";
+  }
+  if (limit && estimate > *limit)
+    throw ConfigError(fmt::format(
+        "{}: population too large: the run needs about {} ({:.0f} staff agents x {} bytes x {:.0f} "
+        "replicates at once, plus services and results), more than the limit of {} ({}); "
+        "lower population.scale, --threads or --replicates",
+        args.scenario, format_bytes(estimate), agents, StaffArrays::kBytesPerAgent, alive,
+        format_bytes(*limit), limit_source));
+}
+
 int run_command(const RunArgs& args) {
   const LoadedScenario loaded = load_scenario_file(args.scenario, all_overrides(args));
   const Scenario& s = loaded.scenario;
+  check_memory(args, s);
   check_output_path(args.output, args.force);
   const auto seed = static_cast<uint64_t>(s.run.seed);
   const auto replicates = static_cast<uint32_t>(s.run.replicates);
@@ -69,7 +164,7 @@ int run_command(const RunArgs& args) {
   RunOptions options;
   options.seed = seed;
   options.replicates = replicates;
-  options.threads = args.threads;
+  options.threads = args.threads > 0 ? args.threads : tbb::info::default_concurrency();
   options.stop = &g_stop;
   if (progress)
     options.on_replicate_done = [replicates](uint32_t done) {
@@ -127,6 +222,9 @@ int main(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber);
   run_cmd->add_option("--threads", run.threads, "worker threads (default: all cores)")
       ->check(CLI::Range(1, 1024));
+  run_cmd->add_option("--max-memory", run.max_memory,
+                      "refuse runs estimated to need more memory, e.g. 512M or 2G "
+                      "(default: the machine's available memory)");
   run_cmd->add_option("--set", run.overrides, "override a scenario value: KEY.PATH=VALUE")
       ->allow_extra_args(false);
   run_cmd->add_flag("--force", run.force, "replace an existing output file");
@@ -151,6 +249,9 @@ int main(int argc, char** argv) {
   summary_cmd->add_option("file", summary_file, "mutsim HDF5 output")->required();
   summary_cmd->add_flag("--json", json, "print JSON instead of text");
 
+  const SweepCommands sweep = add_sweep_commands(app);
+  const CalibrationCommands calibration = add_calibration_commands(app);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -162,6 +263,8 @@ int main(int argc, char** argv) {
     if (*validate_cmd) return validate_command(validate_file, validate_overrides, print_effective);
     if (*params_cmd) return std::cout << parameter_table_markdown(), 0;
     if (*summary_cmd) return summary_command(summary_file, json);
+    if (*sweep.sweep || *sweep.merge) return sweep.run();
+    if (*calibration.calibrate || *calibration.sensitivity) return calibration.run();
   } catch (const ConfigError& e) {
     std::cerr << "mutsim: error: " << e.what() << "\n";
     return kExitBadInput;

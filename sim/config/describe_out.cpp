@@ -85,7 +85,7 @@ class MarkdownVisitor {
   template <class T>
   void num(T&, const Spec& s) {
     constexpr bool integral = std::is_integral_v<T>;
-    auto number = [](double x) {
+    auto number = [integral](double x) {
       return integral ? fmt::format("{}", static_cast<int64_t>(x)) : fmt::format("{:.6g}", x);
     };
     std::string def = s.def ? number(*s.def) : "required";

@@ -1,10 +1,13 @@
 #include "sim/io/hdf5_writer.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
+#include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <vector>
 
 #include "sim/io/hdf5_handle.hpp"
 
@@ -18,8 +21,11 @@ using h5::Handle;
 // Level 4 with shuffle: most of deflate's gain on smooth series at a
 // fraction of level 9's time.
 constexpr unsigned kDeflateLevel = 4;
-constexpr size_t kEventTextSize = 16;
-constexpr size_t kNameTextSize = 32;
+// Room for the longest event kind and any scenario name (validated to
+// kMaxNameLength) with a terminating zero.
+constexpr size_t kEventTextSize = kMaxNameLength + 1;
+constexpr size_t kNameTextSize = kMaxNameLength + 1;
+static_assert(sizeof("contract_retained") <= kEventTextSize);
 
 Handle string_type(size_t size) {
   Handle type(H5Tcopy(H5T_C_S1), H5Tclose, "create a string type");
@@ -208,9 +214,16 @@ void write_organisations(hid_t file, const RunResult& result, const Scenario& sc
   write_table(file, "organisations", type, rows);
 }
 
-void write_contents(const std::string& path, const RunResult& result, const Scenario& scenario,
-                    const Provenance& provenance) {
-  Handle file(H5Fcreate(path.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT), H5Fclose,
+/// The whole file, built in memory (HDF5's core driver, no backing store).
+/// HDF5 1.10 crashes at exit after a write fails part-way (a full disk or
+/// `ulimit -f`), so HDF5 never touches the disk; write_image does, and
+/// reports the system's reason.
+std::vector<char> build_image(const std::string& path, const RunResult& result,
+                              const Scenario& scenario, const Provenance& provenance) {
+  constexpr size_t kImageIncrement = size_t{1} << 20;
+  Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "create a file access list");
+  check(H5Pset_fapl_core(fapl, kImageIncrement, false), "select the in-memory driver");
+  Handle file(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl), H5Fclose,
               "create " + path);
   write_root_attributes(file, provenance);
   write_dates(file, result.dates);
@@ -218,7 +231,47 @@ void write_contents(const std::string& path, const RunResult& result, const Scen
   write_events(file, result, scenario);
   write_organisations(file, result, scenario);
   check(H5Fflush(file, H5F_SCOPE_GLOBAL), "flush " + path);
-  if (!file.close()) throw IoError("HDF5: cannot close " + path + " (disk full?)");
+  const ssize_t size = H5Fget_file_image(file, nullptr, 0);
+  if (size < 0) throw IoError("HDF5: cannot size the file image");
+  std::vector<char> image(static_cast<size_t>(size));
+  if (H5Fget_file_image(file, image.data(), image.size()) != size)
+    throw IoError("HDF5: cannot copy the file image");
+  if (!file.close()) throw IoError("HDF5: cannot close " + path);
+  return image;
+}
+
+[[noreturn]] void throw_errno(const std::string& what) {
+  const int error = errno;
+  std::string hint;
+  if (error == ENOSPC || error == EDQUOT) hint = " (the disk is full)";
+  if (error == EFBIG) hint = " (file-size limit reached: see ulimit -f)";
+  throw IoError(fmt::format("{}: {}{}", what, std::strerror(error), hint));
+}
+
+/// Writes `image` to a new file at `path` and syncs it to disk.
+void write_image(const std::string& path, const std::vector<char>& image) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+  if (fd < 0) throw_errno("cannot create " + path);
+  size_t done = 0;
+  while (done < image.size()) {
+    const ssize_t n = ::write(fd, image.data() + done, image.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      if (n == 0) errno = ENOSPC;
+      const int error = errno;
+      ::close(fd);
+      errno = error;
+      throw_errno("cannot write " + path);
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0) {
+    const int error = errno;
+    ::close(fd);
+    errno = error;
+    throw_errno("cannot sync " + path);
+  }
+  if (::close(fd) != 0) throw_errno("cannot close " + path);
 }
 
 }  // namespace
@@ -243,7 +296,8 @@ void write_run_file(const std::string& path, const RunResult& result, const Scen
   std::error_code ec;
   fs::remove(temporary, ec);
   try {
-    write_contents(temporary, result, scenario, provenance);
+    const std::vector<char> image = build_image(temporary, result, scenario, provenance);
+    write_image(temporary, image);
     fs::rename(temporary, path);
   } catch (const std::exception& e) {
     fs::remove(temporary, ec);

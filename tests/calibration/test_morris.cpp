@@ -112,7 +112,7 @@ TEST_CASE("mu* ranks the factors of f = 10 x1 + x2 + 0 x3", "[unit]") {
   CHECK(rank_by_mu_star(m.mu_star) == std::vector<uint32_t>{1, 2, 3});
 }
 
-TEST_CASE("mu* catches effects that cancel in mu; sigma flags interactions", "[unit]") {
+TEST_CASE("mu* catches effects that cancel in mu, sigma flags interactions", "[unit]") {
   const MorrisDesign d = morris_design(3, settings(3, 20, 4));
   // x1 enters non-monotonically, x2 x3 interact.
   const auto y =

@@ -142,6 +142,9 @@ std::string read_text_attribute(const std::string& file, const char* name) {
   const hid_t attr = H5Aopen(f, name, H5P_DEFAULT);
   const hid_t type = H5Tcopy(H5T_C_S1);
   H5Tset_size(type, H5T_VARIABLE);
+  const hid_t stored = H5Aget_type(attr);
+  H5Tset_cset(type, H5Tget_cset(stored));  // HDF5 does not convert character sets
+  H5Tclose(stored);
   char* text = nullptr;
   REQUIRE(H5Aread(attr, type, &text) >= 0);
   std::string value = text;
