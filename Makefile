@@ -2,7 +2,7 @@
 # Every target that builds first installs missing Debian packages.
 .PHONY: deps build debug run test test-cpp test-python bench report clean format format-check \
         calibration-report \
-        test-sanitizers fuzz
+        test-sanitizers test-asan fuzz
 
 JOBS ?= $(shell nproc)
 PYTHON := /usr/bin/python3
@@ -40,6 +40,10 @@ FUZZ_SECONDS ?= 60
 
 test-sanitizers: deps
 	JOBS=$(JOBS) bash scripts/test-sanitizers.sh
+
+# The ASan+UBSan stage alone: the one CI runs (TSan needs an instrumented oneTBB).
+test-asan: deps
+	JOBS=$(JOBS) bash scripts/test-sanitizers.sh asan
 
 fuzz: deps
 	JOBS=$(JOBS) bash scripts/run-fuzz.sh $(FUZZ_SECONDS)
