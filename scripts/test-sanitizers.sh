@@ -19,26 +19,35 @@ REGRESSION="${SANITIZER_REGRESSION:-[reliability][regression],one thread and two
 # Any report fails the run; UBSan otherwise only prints.
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:strict_string_checks=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
-# libtbb is not built with ThreadSanitizer, so TSan cannot see the scheduler's
-# own synchronisation and reports races inside TBB's inlined headers
-# (partitioner.h, parallel_for.h: check_being_stolen, auto_partition_type).
-# The two named TBB functions are never on the stack while a body runs.
-# Otherwise only reports whose top frame is in a TBB header; a race whose top
-# frame is mutsim code is still reported.
-TSAN_SUPPRESSIONS="$(mktemp)"
-trap 'rm -f "$TSAN_SUPPRESSIONS"' EXIT
-printf 'race_top:/oneapi/tbb/\nrace:check_being_stolen\nrace:tbb::detail::d1::adaptive_mode\n' > "$TSAN_SUPPRESSIONS"
-# Even so, Debian's libtbb hides the happens-before of task spawning, so a
-# read in a parallel body of data written before the loop is reported too
-# (false positives in sim/model, e.g. attitudes.cpp): until TBB itself is
-# built with -fsanitize=thread, the tsan stage fails. See docs/RELIABILITY.md.
-export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:suppressions=$TSAN_SUPPRESSIONS}"
+# ThreadSanitizer needs oneTBB itself instrumented, or it cannot see the
+# scheduler's synchronisation and reports false races in every parallel body:
+# the tsan stage builds Debian's oneTBB source with -fsanitize=thread first.
+export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}"
+TSAN_TBB_PREFIX="$SOURCE_DIR/build-tsan-tbb"
+
+# TSan must be live and must not see TBB's scheduler as racy: the canary's
+# race-free loop gives no report, its deliberate race gives one.
+check_tsan_canary() {
+  local canary="$1" out
+  if ! out=$("$canary" 2>&1); then
+    echo "== tsan canary: FAILED: a race-free parallel_for was reported:"; echo "$out"; return 1
+  fi
+  if out=$("$canary" race 2>&1) || ! grep -q "WARNING: ThreadSanitizer: data race" <<<"$out"; then
+    echo "== tsan canary: FAILED: a deliberate race went unreported"; return 1
+  fi
+  echo "== tsan canary: race-free loop silent, deliberate race reported"
+}
 
 status=0
 for preset in "${PRESETS[@]}"; do
   start=$(date +%s)
   echo "== $preset: configure and build"
-  cmake --preset "$preset" >/dev/null
+  configure_args=()
+  if [[ "$preset" == tsan ]]; then
+    JOBS="$JOBS" bash scripts/build-tsan-tbb.sh "$TSAN_TBB_PREFIX"
+    configure_args=(-DTBB_DIR="$TSAN_TBB_PREFIX/lib/cmake/TBB")
+  fi
+  cmake --preset "$preset" "${configure_args[@]}" >/dev/null
   cmake --build --preset "$preset" -j "$JOBS"
   built=$(date +%s)
   tests="build-$preset/bin/mutsim_tests"
@@ -51,6 +60,9 @@ for preset in "${PRESETS[@]}"; do
   } 2>&1 | tee "$log"
   [[ ${PIPESTATUS[0]} -eq 0 ]] || status=1
   done_at=$(date +%s)
+  if [[ "$preset" == tsan ]]; then
+    check_tsan_canary "build-$preset/bin/tsan_canary" || status=1
+  fi
   reports=$(grep -c "WARNING: ThreadSanitizer\|ERROR: AddressSanitizer\|runtime error:" "$log" || true)
   echo "== $preset: build $((built - start)) s, tests $((done_at - built)) s, sanitizer reports: $reports (log: $log)"
 done
