@@ -1,8 +1,8 @@
 # Thin wrapper over CMake presets (in the manner of DuckDB's Makefile).
 # Every target that builds first installs missing Debian packages.
-.PHONY: deps build debug run test test-cpp test-python bench report clean format format-check \
-        calibration-report \
-        test-sanitizers test-asan fuzz
+.PHONY: deps build debug run test test-quick test-cpp test-python bench report clean format \
+        format-check calibration-report \
+        test-sanitizers test-asan test-tsan fuzz fuzz-short
 
 JOBS ?= $(shell nproc)
 PYTHON := /usr/bin/python3
@@ -25,7 +25,13 @@ run: build
 	@mkdir -p results
 	build/bin/mutsim run $(SCENARIO) -o results/baseline.h5 --force $(RUN_ARGS)
 
-test: build test-cpp test-python
+# The whole suite, as CI runs it: the release build's ctest and pytest, the
+# unit tests under ASan+UBSan and under ThreadSanitizer, and a short fuzz of
+# the scenario loader (about 15 minutes on 2 idle cores, most of it building
+# the three instrumented trees). `test-quick` is the release part alone.
+test: test-quick test-sanitizers fuzz-short
+
+test-quick: build test-cpp test-python
 
 test-cpp:
 	ctest --preset release -j $(JOBS)
@@ -33,20 +39,27 @@ test-cpp:
 test-python:
 	$(PYTHON) -m pytest -q analysis/tests
 
-# Reliability (issue 7): the [unit] tests and a small regression subset under
-# ASan+UBSan and under ThreadSanitizer; and a bounded libFuzzer run of the
-# scenario loader (clang, build-fuzz/). Neither is part of `test` yet.
+# Reliability (issue 7): the [unit] tests and a regression subset under
+# ASan+UBSan and under ThreadSanitizer (with oneTBB built from Debian's source
+# with -fsanitize=thread, build-tsan-tbb/); a bounded libFuzzer run of the
+# scenario loader (clang, build-fuzz/).
 FUZZ_SECONDS ?= 60
+FUZZ_SHORT_SECONDS ?= 30
 
 test-sanitizers: deps
-	JOBS=$(JOBS) bash scripts/test-sanitizers.sh
+	JOBS=$(JOBS) bash scripts/test-sanitizers.sh asan tsan
 
-# The ASan+UBSan stage alone: the one CI runs (TSan needs an instrumented oneTBB).
 test-asan: deps
 	JOBS=$(JOBS) bash scripts/test-sanitizers.sh asan
 
+test-tsan: deps
+	JOBS=$(JOBS) bash scripts/test-sanitizers.sh tsan
+
 fuzz: deps
 	JOBS=$(JOBS) bash scripts/run-fuzz.sh $(FUZZ_SECONDS)
+
+fuzz-short: deps
+	JOBS=$(JOBS) bash scripts/run-fuzz.sh $(FUZZ_SHORT_SECONDS)
 
 # Micro-benchmarks, then the national run end to end (docs/PERFORMANCE.md).
 bench: deps
@@ -62,7 +75,9 @@ bench: deps
 # `make run` is used as it is.
 REPORT_SCALE ?= 1.0
 REPORT_REPLICATES ?= 10
-COMMAND_CONFIGS := scenarios/calibration.yaml scenarios/sensitivity.yaml
+# Not policy scenarios: command configurations, and the benchmark's national
+# run (the baseline with one replicate).
+COMMAND_CONFIGS := scenarios/calibration.yaml scenarios/sensitivity.yaml scenarios/national.yaml
 SCENARIO_RESULTS := $(patsubst scenarios/%.yaml,results/%.h5,\
                       $(filter-out $(COMMAND_CONFIGS),$(wildcard scenarios/*.yaml)))
 
@@ -87,4 +102,4 @@ format-check:
 	clang-format --dry-run --Werror $$(git ls-files '*.cpp' '*.hpp')
 
 clean:
-	rm -rf build build-debug build-asan build-tsan build-fuzz
+	rm -rf build build-debug build-asan build-tsan build-tsan-tbb build-fuzz
