@@ -20,10 +20,12 @@ debug: deps
 	cmake --preset debug
 	cmake --build --preset debug -j $(JOBS)
 
-# The main job: the baseline scenario at national scale, written to HDF5.
+# The main job: the baseline scenario at national scale, written to HDF5,
+# then its fit to the observed patterns P1-P5 (analysis/patterns.py).
 run: build
 	@mkdir -p results
 	build/bin/mutsim run $(SCENARIO) -o results/baseline.h5 --force $(RUN_ARGS)
+	$(PYTHON) analysis/patterns.py results/baseline.h5
 
 # The whole suite, as CI runs it: the release build's ctest and pytest, the
 # unit tests under ASan+UBSan and under ThreadSanitizer, and a short fuzz of
