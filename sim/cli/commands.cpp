@@ -20,6 +20,7 @@
 #include "sim/cli/summary.hpp"
 #include "sim/cli/sweep_commands.hpp"
 #include "sim/config/loader.hpp"
+#include "sim/config/scenario.hpp"
 #include "sim/engine/simulation.hpp"
 #include "sim/io/hdf5_reader.hpp"
 #include "sim/io/hdf5_writer.hpp"
@@ -219,7 +220,7 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--replicates", run.replicates, "replicates (overrides run.replicates)")
       ->check(CLI::Range(int64_t{1}, int64_t{100000}));
   run_cmd->add_option("--seed", run.seed, "master seed (overrides run.seed)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Range(int64_t{0}, static_cast<int64_t>(kMaxSeed)));
   run_cmd->add_option("--threads", run.threads, "worker threads (default: all cores)")
       ->check(CLI::Range(1, 1024));
   run_cmd->add_option("--max-memory", run.max_memory,

@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 
+#include "sim/config/scenario.hpp"
 #include "sim/sweep/design.hpp"
 #include "sim/sweep/mpi_comm.hpp"
 #include "sim/sweep/runner.hpp"
@@ -179,7 +180,7 @@ SweepCommands add_sweep_commands(CLI::App& app) {
                    "override a value of the base scenario: KEY.PATH=VALUE")
       ->allow_extra_args(false);
   sweep->add_option("--seed", args->seed, "sweep seed (overrides the sweep file's seed)")
-      ->check(CLI::Range(int64_t{0}, int64_t{9007199254740991}));
+      ->check(CLI::Range(int64_t{0}, static_cast<int64_t>(kMaxSeed)));
   sweep->add_option("--replicates", args->replicates, "replicates per point")
       ->check(CLI::Range(int64_t{1}, int64_t{100000}));
   sweep

@@ -24,6 +24,10 @@ void describe(V& v, TimeSpan& p) {
   v.date(p.end, {.key = "end", .meaning = "last simulated month, inclusive (YYYY-MM)"});
 }
 
+/// Largest master seed: 2^53 - 1, so a seed is exact when YAML reads it as
+/// a double. --seed options, sweep seeds and derived seeds stay within it.
+inline constexpr uint64_t kMaxSeed = (uint64_t{1} << 53) - 1;
+
 struct RunSettings {
   int64_t seed;
   int replicates;
@@ -33,7 +37,7 @@ void describe(V& v, RunSettings& p) {
   v.num(p.seed, {.key = "seed",
                  .def = 20100101,
                  .lo = 0,
-                 .hi = 9007199254740991.0,
+                 .hi = static_cast<double>(kMaxSeed),
                  .meaning = "master seed of all random streams; --seed overrides",
                  .source = "run setting"});
   v.num(p.replicates, {.key = "replicates",

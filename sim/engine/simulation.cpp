@@ -54,8 +54,12 @@ void simulate_replicate(const Scenario& scenario, const ScenarioIndex& index,
                         const PopulationStructure& population, uint64_t seed, uint32_t replicate,
                         RunResult& result, std::vector<Event>& events,
                         const std::atomic<int>* stop) {
+  // The set-up's phases check the stop flag too: at scale 1 the staff draw
+  // alone takes seconds, and a signal should not wait for every replicate's.
+  check_stop(stop);
   ReplicateState st(scenario, index, population, seed, replicate);
   draw_staff(st);
+  check_stop(stop);
   update_climate(st, 0);
   initialise_attitudes(st);
   std::vector<double> row(result.series.size());

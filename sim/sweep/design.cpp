@@ -13,6 +13,7 @@
 #include <set>
 #include <unordered_set>
 
+#include "sim/config/scenario.hpp"
 #include "sim/engine/random.hpp"
 #include "sim/util/errors.hpp"
 
@@ -25,7 +26,6 @@ constexpr size_t kMaxSweepBytes = size_t{1} << 20;
 // A sweep of more points than this is almost certainly a typo in `samples`
 // or a factorial that multiplies out further than meant.
 constexpr size_t kMaxPoints = 1'000'000;
-constexpr uint64_t kMaxSeed = (uint64_t{1} << 53) - 1;  // run.seed's upper bound
 constexpr size_t kMaxSobolDims = 1000;
 
 // ------------------------------------------------------------ messages

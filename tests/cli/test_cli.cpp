@@ -110,6 +110,10 @@ TEST_CASE("cli: usage errors exit 2", "[unit][cli]") {
   CHECK(box.run("run " + quote(kSmall) + " -o x.h5 --threads 0").status == 2);
   CHECK(box.run("run " + quote(kSmall) + " -o x.h5 --replicates abc").status == 2);
   CHECK(box.run("run " + quote(kSmall) + " -o x.h5 --no-such-option").status == 2);
+  // A seed out of range names the option and run.seed's range.
+  const auto seed = box.run("run " + quote(kSmall) + " -o x.h5 --seed -5");
+  CHECK(seed.status == 2);
+  CHECK_THAT(seed.err, Catch::Contains("--seed") && Catch::Contains("9007199254740991"));
   CHECK(box.files() == 0);
 }
 
