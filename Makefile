@@ -92,8 +92,9 @@ report: build
 	$(MAKE) $(SCENARIO_RESULTS)
 	$(PYTHON) analysis/report.py $(SCENARIO_RESULTS) -o report/
 
-# ABC-SMC calibration and Morris sensitivity at reduced settings (about 30
-# minutes on 2 cores), then docs/CALIBRATION.md from their HDF5 files.
+# ABC-SMC calibration (whole population at scale 1, to 2013-10) and Morris
+# sensitivity (scale 0.1), about 20 minutes on 2 cores, then
+# docs/CALIBRATION.md from their HDF5 files.
 calibration-report: build
 	THREADS=$(or $(CALIB_THREADS),2) bash scripts/calibration-report.sh
 

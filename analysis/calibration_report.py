@@ -29,19 +29,20 @@ WHY_MISSED = {
           "to the April 2011 deadline; whole-arm proposals count 1 each "
           "whatever the scale, so the count is bounded by how many arms "
           "propose and finish in time.",
-    "P2a": "Right to Provide proposals are unit-level; at half scale each "
-           "sampled proposal counts 2, so the count moves in steps of 2 and "
-           "varies widely between runs.",
+    "P2a": "Right to Provide proposals are unit-level and rare, so the count "
+           "varies widely between runs (below scale 1 each sampled proposal "
+           "counts 1/scale, so it also moves in steps).",
     "P2b": "Proposals in progress in November 2012 are a stock of a few "
-           "units: each counts 2 at half scale, so the simulated values are "
-           "even numbers and one run's value is mostly noise.",
-    "P3": "Two abandonments in five months is a rare-event count; at half "
-          "scale each counts 2, so only 0, 2, 4, ... can be simulated, and the "
+           "units, so one run's value is mostly noise.",
+    "P3": "Two abandonments in five months is a rare-event count, and the "
           "posterior prefers few abandonments (a low abandon_logit also keeps "
-          "proposals alive for P2 and P5), so most runs give 0.",
+          "proposals alive for P2 and P5), so most runs give 0 or 1.",
     "P4": "The ratio needs at least one Right to Provide spin-out by December "
           "2012 in the run; many runs have none (the ratio is then undefined "
           "and costs undefined_penalty tolerances in the distance).",
+    "S1": "The support share covers every sector, the survey only civil "
+          "servants; the attitude baseline that sets it also drives entry, so "
+          "S1 trades off against the pipeline targets.",
     "P5": "Active NHS mutuals in October 2013 are mostly the TCS cohort less "
           "failures plus the few Right to Provide spin-outs; P1 and P5 pull "
           "the TCS parameters in the same direction, so they trade off only "
@@ -97,6 +98,15 @@ def table(header, rows):
     out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     out += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
     return "\n".join(out)
+
+
+def override_value(overrides, key, default=None):
+    """The value a `key=value` fixed override sets, or default."""
+    for line in overrides:
+        name, _, value = line.partition("=")
+        if name.strip() == key:
+            return value.strip()
+    return default
 
 
 def within(comparison, observed, tolerance, value):
@@ -162,8 +172,19 @@ def calibration_sections(path):
         post_rows.append([f"`{name}`", fmt(weighted_quantile(col, weights, 0.5)),
                           f"{fmt(q05)} to {fmt(q95)}", f"{fmt(lower[k])} to {fmt(upper[k])}",
                           f"{ratio:.2f}", sources[k]])
+    # The baseline's point estimate: the accepted particle nearest the
+    # observations (an approximate posterior mode), at 4 significant digits,
+    # the precision scenarios/baseline.yaml carries.
     best = int(np.argmin(distances))
-    best_rows = [[f"`{name}`", fmt(particles[best, k])] for k, name in enumerate(names)]
+    best_rows = []
+    for k, name in enumerate(names):
+        col = particles[:, k]
+        median = weighted_quantile(col, weights, 0.5)
+        q05, q95 = weighted_quantile(col, weights, 0.05), weighted_quantile(col, weights, 0.95)
+        value = particles[best, k]
+        best_rows.append([f"`{name}`", f"{value:.4g}", fmt(median),
+                          "yes" if q05 <= value <= q95 else "no"])
+    best_fit = [[ids[t], fmt(simulated[best, t])] for t in range(len(ids))]
 
     gen_rows = []
     for g in range(len(gens["epsilon"])):
@@ -173,7 +194,8 @@ def calibration_sections(path):
 
     source_rows = [[ids[t], target_sources[t]] for t in range(len(ids))]
     return dict(info=info, fit=fit_rows, posterior=post_rows, generations=gen_rows, weak=weak,
-                missed=missed, best=best_rows, best_distance=distances[best],
+                missed=missed, best=best_rows, best_fit=best_fit,
+                best_distance=distances[best],
                 sources=source_rows, median_distance=np.median(distances))
 
 
@@ -224,7 +246,7 @@ def render(cal, sens, args):
         "from results/calib.h5 and results/sensitivity.h5. Do not edit by hand. -->")
     add("")
     add("This document is produced by a command, not typed: `make calibration-report` runs "
-        "`mutsim calibrate` and `mutsim sensitivity` at the reduced settings of "
+        "`mutsim calibrate` and `mutsim sensitivity` with the settings of "
         "`scenarios/calibration.yaml` and `scenarios/sensitivity.yaml`, then this script "
         "reads their HDF5 files. The observed targets are BRIEF.md's patterns P1-P5, held "
         "as data in `scenarios/calibration.yaml` with the definitions of "
@@ -252,8 +274,8 @@ def render(cal, sens, args):
                    + "; on an idle 2-core machine the wall time is about half the CPU time.")
         add(f"Measured wall time on {args.threads} threads: calibration "
             f"{minutes(args.calibrate_seconds)}, sensitivity {minutes(args.sensitivity_seconds)}, "
-            f"together {minutes(total)}. The machine is shared; its load average "
-            f"(1, 5, 15 min) was {args.load} before / after, so an idle machine is faster. "
+            f"together {minutes(total)}. Other work on the machine slows the wall time; the load average "
+            f"(1, 5, 15 min) was {args.load} before / after. "
             f"Both commands accept `--threads N` (default: all cores); the accepted particles "
             f"and the design do not depend on it.{cpu}")
         add("")
@@ -291,8 +313,7 @@ def render(cal, sens, args):
         "candidates are evaluated in parallel in fixed-size batches and accepted in index "
         "order, so the result is the same for any thread count.")
     add("")
-    add("Fixed overrides (for speed; no target depends on the public sector outside the "
-        "NHS in England):")
+    add("Fixed overrides, applied to the base scenario before the free parameters:")
     add("")
     add("```")
     lines.extend(ci["fixed_overrides"])
@@ -334,9 +355,19 @@ def render(cal, sens, args):
             "each other (for example TCS entry against whole-organisation entry, which both "
             "raise P1 and P5).")
     add("")
-    add(f"The particle with the smallest distance ({fmt(cal['best_distance'])}):")
+    add("### Point estimate carried by the baseline")
     add("")
-    add(table(["parameter", "value"], cal["best"]))
+    add(f"`scenarios/baseline.yaml` carries the accepted particle with the smallest distance "
+        f"({fmt(cal['best_distance'])}), an approximate posterior mode, rather than the "
+        "per-parameter posterior medians: where parameters trade off against each other the "
+        "medians of the marginals need not be a point the posterior favours. Check it with "
+        "`make run`, which prints the baseline's fit to P1-P5 over its replicates.")
+    add("")
+    add(table(["parameter", "value (baseline)", "posterior median", "in the 90% interval"],
+              cal["best"]))
+    add("")
+    add("Its own calibration run (one replicate): " +
+        ", ".join(f"{t} {v}" for t, v in cal["best_fit"]) + ".")
     add("")
     add("### Targets not reached, and why")
     add("")
@@ -362,12 +393,20 @@ def render(cal, sens, args):
     add("")
     add("Limits that apply to every row:")
     add("")
-    add("- The calibration runs at `population.scale=0.5` with the non-NHS sectors and the "
-        "devolved health boards shrunk to a token organisation, and stops in October 2013. "
-        "Whole-organisation proposals count 1 whatever the scale while unit-level ones "
-        "count 1/scale, so the posterior is that of the reduced model; before the baseline "
-        "adopts it at scale 1, check the fit there (`mutsim run` with the posterior median "
-        "and `make report`).")
+    scale = float(override_value(ci["fixed_overrides"], "population.scale", "1"))
+    shrunk = any(".staff_total=" in line for line in ci["fixed_overrides"])
+    if scale < 1 or shrunk:
+        add(f"- The calibration runs a reduced model (`population.scale={fmt(scale)}`"
+            + (", some sectors shrunk" if shrunk else "") + "). Whole-organisation "
+            "proposals count 1 whatever the scale while unit-level ones count 1/scale, so "
+            "the posterior is that of the reduced model; before the baseline adopts it, "
+            "check the fit at scale 1 (`mutsim run` with the posterior median and "
+            "`make report`).")
+    else:
+        add("- The calibration runs the baseline's whole population at scale 1, as `make "
+            "run` does, stopping at the last target date: the posterior applies to the "
+            "baseline as it is run, and results at other scales differ (docs/ODD.md "
+            "section 8).")
     add("- One replicate per evaluation: each particle's simulated values include the "
         "model's own noise, and ABC conditions on them being close to the observations, so "
         "the fit table shows the posterior's runs, not a fresh posterior-predictive check.")

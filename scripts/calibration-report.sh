@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs the calibration (ABC-SMC) and the Morris sensitivity analysis at the
-# reduced settings of scenarios/calibration.yaml and scenarios/sensitivity.yaml,
+# Runs the calibration (ABC-SMC) and the Morris sensitivity analysis with the
+# settings of scenarios/calibration.yaml and scenarios/sensitivity.yaml,
 # times them, and writes docs/CALIBRATION.md from the two HDF5 files.
 # Used by `make calibration-report`. Environment:
 #   MUTSIM   the mutsim binary (default build/bin/mutsim)

@@ -20,7 +20,7 @@ PACKAGES=(
   # libFuzzer (make fuzz); the source of oneTBB for the tsan stage
   clang libclang-rt-14-dev curl xz-utils
   python3-h5py python3-numpy python3-pandas python3-matplotlib python3-scipy
-  python3-pytest
+  python3-pytest python3-yaml
 )
 
 missing=()
