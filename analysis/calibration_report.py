@@ -162,25 +162,20 @@ def calibration_sections(path):
             missed.append((target, quantity[t], sign, observed[t], tolerance[t], median, lo,
                            hi, defined, len(values), ok, share, edge))
 
-    post_rows, weak = [], []
-    for k, name in enumerate(names):
-        col = particles[:, k]
-        q05, q95 = weighted_quantile(col, weights, 0.05), weighted_quantile(col, weights, 0.95)
-        ratio = (q95 - q05) / (upper[k] - lower[k])
-        if ratio > 0.75:
-            weak.append(name)
-        post_rows.append([f"`{name}`", fmt(weighted_quantile(col, weights, 0.5)),
-                          f"{fmt(q05)} to {fmt(q95)}", f"{fmt(lower[k])} to {fmt(upper[k])}",
-                          f"{ratio:.2f}", sources[k]])
     # The baseline's point estimate: the accepted particle nearest the
     # observations (an approximate posterior mode), at 4 significant digits,
     # the precision scenarios/baseline.yaml carries.
     best = int(np.argmin(distances))
-    best_rows = []
+    post_rows, best_rows, weak = [], [], []
     for k, name in enumerate(names):
         col = particles[:, k]
         median = weighted_quantile(col, weights, 0.5)
         q05, q95 = weighted_quantile(col, weights, 0.05), weighted_quantile(col, weights, 0.95)
+        ratio = (q95 - q05) / (upper[k] - lower[k])
+        if ratio > 0.75:
+            weak.append(name)
+        post_rows.append([f"`{name}`", fmt(median), f"{fmt(q05)} to {fmt(q95)}",
+                          f"{fmt(lower[k])} to {fmt(upper[k])}", f"{ratio:.2f}", sources[k]])
         value = particles[best, k]
         best_rows.append([f"`{name}`", f"{value:.4g}", fmt(median),
                           "yes" if q05 <= value <= q95 else "no"])
@@ -248,7 +243,8 @@ def render(cal, sens, args):
     add("This document is produced by a command, not typed: `make calibration-report` runs "
         "`mutsim calibrate` and `mutsim sensitivity` with the settings of "
         "`scenarios/calibration.yaml` and `scenarios/sensitivity.yaml`, then this script "
-        "reads their HDF5 files. The observed targets are BRIEF.md's patterns P1-P5, held "
+        "reads their HDF5 files. The observed targets are BRIEF.md's patterns P1-P5 (and "
+        "any further facts the file lists, such as the 2012 staff survey S1), held "
         "as data in `scenarios/calibration.yaml` with the definitions of "
         "`analysis/mutsim_analysis/stats.py` (docs/ANALYSIS.md).")
     add("")
