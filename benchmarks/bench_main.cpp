@@ -21,7 +21,6 @@
 #include <vector>
 
 #include "sim/config/loader.hpp"
-#include "sim/engine/random.hpp"
 #include "sim/engine/simulation.hpp"
 #include "sim/io/hdf5_writer.hpp"
 #include "sim/io/provenance.hpp"
@@ -32,6 +31,7 @@
 #include "sim/model/mutuals.hpp"
 #include "sim/model/pipeline.hpp"
 #include "sim/model/programmes.hpp"
+#include "sim/random/random.hpp"
 
 using namespace mutsim;
 

@@ -11,7 +11,7 @@
 #include <optional>
 #include <stdexcept>
 
-#include "sim/engine/random.hpp"
+#include "sim/random/random.hpp"
 #include "sim/util/errors.hpp"
 
 namespace mutsim::calibration {

@@ -6,7 +6,7 @@
 #include <numeric>
 #include <stdexcept>
 
-#include "sim/engine/random.hpp"
+#include "sim/random/random.hpp"
 
 namespace mutsim::calibration {
 namespace {

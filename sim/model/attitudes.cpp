@@ -8,7 +8,7 @@
 #include <cassert>
 #include <cmath>
 
-#include "sim/engine/random.hpp"
+#include "sim/random/random.hpp"
 
 namespace mutsim {
 namespace {

@@ -3,8 +3,8 @@
 // new mutuals and re-procured on expiry, where an incumbent can lose.
 #include <cstdint>
 
-#include "sim/engine/random.hpp"
 #include "sim/model/state.hpp"
+#include "sim/random/random.hpp"
 
 namespace mutsim {
 

@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "sim/engine/random.hpp"
+#include "sim/random/random.hpp"
 
 namespace mutsim {
 

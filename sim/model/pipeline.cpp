@@ -2,9 +2,9 @@
 
 #include <cmath>
 
-#include "sim/engine/random.hpp"
 #include "sim/model/climate.hpp"
 #include "sim/model/commissioning.hpp"
+#include "sim/random/random.hpp"
 
 namespace mutsim {
 namespace {

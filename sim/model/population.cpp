@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "sim/engine/random.hpp"
+#include "sim/random/random.hpp"
 
 namespace mutsim {
 namespace {

@@ -2,9 +2,9 @@
 
 #include <algorithm>
 
-#include "sim/engine/random.hpp"
 #include "sim/model/climate.hpp"
 #include "sim/model/pipeline.hpp"
+#include "sim/random/random.hpp"
 
 namespace mutsim {
 namespace {

@@ -14,7 +14,7 @@
 #include <unordered_set>
 
 #include "sim/config/scenario.hpp"
-#include "sim/engine/random.hpp"
+#include "sim/random/random.hpp"
 #include "sim/util/errors.hpp"
 
 namespace mutsim::sweep {

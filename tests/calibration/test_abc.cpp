@@ -13,7 +13,7 @@
 
 #include "sim/calibration/abc.hpp"
 #include "sim/calibration/targets.hpp"
-#include "sim/engine/random.hpp"
+#include "sim/random/random.hpp"
 
 using namespace mutsim;
 using namespace mutsim::calibration;

@@ -6,9 +6,9 @@
 #include <map>
 #include <vector>
 
-#include "sim/engine/random.hpp"
 #include "sim/model/commissioning.hpp"
 #include "sim/model/pipeline.hpp"
+#include "sim/random/random.hpp"
 #include "tests/model/world.hpp"
 
 using namespace mutsim;

@@ -7,7 +7,7 @@
 #include <cmath>
 #include <vector>
 
-#include "sim/engine/random.hpp"
+#include "sim/random/random.hpp"
 
 using namespace mutsim;
 

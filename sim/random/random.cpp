@@ -1,4 +1,4 @@
-#include "sim/engine/random.hpp"
+#include "sim/random/random.hpp"
 
 #include <immintrin.h>
 
