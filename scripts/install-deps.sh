@@ -12,11 +12,11 @@ PACKAGES=(
   libyaml-cpp-dev
   catch2
   libcli11-dev
-  libfmt-dev libspdlog-dev
+  libfmt-dev nlohmann-json3-dev
   librandom123-dev
   libopenmpi-dev openmpi-bin
   libbenchmark-dev
-  clang-format
+  clang-format clang-tidy python3-flake8
   # libFuzzer (make fuzz); the source of oneTBB for the tsan stage
   clang libclang-rt-14-dev curl xz-utils
   python3-h5py python3-numpy python3-pandas python3-matplotlib python3-scipy

@@ -1,45 +1,24 @@
 #include "sim/cli/calibration_commands.hpp"
 
-#include <unistd.h>
-
 #include <tbb/global_control.h>
 #include <tbb/info.h>
 #include <tbb/task_arena.h>
 
 #include <fmt/format.h>
 
-#include <atomic>
 #include <chrono>
-#include <csignal>
-#include <fstream>
 #include <iostream>
 #include <memory>
 
 #include "sim/calibration/calibration_config.hpp"
 #include "sim/calibration/calibration_io.hpp"
 #include "sim/calibration/runner.hpp"
-#include "sim/io/hdf5_writer.hpp"
+#include "sim/cli/common.hpp"
+#include "sim/util/atomic_file.hpp"
 #include "sim/util/errors.hpp"
 
 namespace mutsim::cli {
 namespace {
-
-constexpr int kExitFailure = 1;
-constexpr int kExitBadInput = 2;
-constexpr int kExitSignalBase = 128;
-
-std::atomic<int> g_stop{0};
-
-extern "C" void request_calibration_stop(int signal_number) { g_stop.store(signal_number); }
-
-void install_signal_handlers() {
-  struct sigaction action {};
-  action.sa_handler = request_calibration_stop;
-  sigemptyset(&action.sa_mask);
-  sigaction(SIGINT, &action, nullptr);
-  sigaction(SIGTERM, &action, nullptr);
-  std::signal(SIGXFSZ, SIG_IGN);
-}
 
 struct Args {
   std::string calibrate_config;
@@ -65,51 +44,53 @@ auto in_arena(int threads, Body body) {
   return arena.execute(body);
 }
 
+calibration::AbcCallbacks calibration_progress(Console& console,
+                                               std::chrono::steady_clock::time_point start) {
+  calibration::AbcCallbacks callbacks;
+  callbacks.stop = &stop_flag();
+  if (console.shows_progress())
+    callbacks.on_batch = [&console](uint32_t g, uint32_t evaluated, uint32_t accepted) {
+      console.progress(
+          fmt::format("  generation {}: {} evaluated, {} accepted", g, evaluated, accepted));
+    };
+  callbacks.on_generation = [&console, start](uint32_t g, const calibration::Generation& gen) {
+    console.line(fmt::format(
+        "  generation {}: epsilon {:.4g}, {} accepted of {} evaluated ({:.1f}%), ESS {:.1f}, "
+        "{:.0f} s",
+        g, gen.epsilon, gen.accepted, gen.evaluated,
+        100.0 * gen.accepted / std::max<uint32_t>(1, gen.evaluated), gen.ess,
+        seconds_since(start)));
+  };
+  return callbacks;
+}
+
 int calibrate(const Args& a) {
   using namespace calibration;
   const CalibrationConfig config = load_calibration_config(a.calibrate_config);
   check_output_path(a.calibrate_output, a.force);
   const auto& s = config.abc;
-  if (!a.quiet)
-    std::cerr << fmt::format(
-        "mutsim calibrate: {} ({}), {} parameters, {} targets, {} particles{}, seed {}, "
-        "{} replicate(s) per evaluation\n",
-        a.calibrate_config, config.method_name(), config.model.parameters.size(),
-        config.targets.size(), s.particles,
-        s.method == AbcMethod::Smc ? fmt::format(", up to {} generations", s.generations)
-                                   : fmt::format(" of {} candidates", s.candidates),
-        config.model.seed, config.model.replicates);
+  Console console(a.quiet);
+  console.note(
+      fmt::format("mutsim calibrate: {} ({}), {} parameters, {} targets, {} particles{}, seed {}, "
+                  "{} replicate(s) per evaluation",
+                  a.calibrate_config, config.method_name(), config.model.parameters.size(),
+                  config.targets.size(), s.particles,
+                  s.method == AbcMethod::Smc ? fmt::format(", up to {} generations", s.generations)
+                                             : fmt::format(" of {} candidates", s.candidates),
+                  config.model.seed, config.model.replicates));
   const auto start = std::chrono::steady_clock::now();
-  const bool tty = !a.quiet && isatty(STDERR_FILENO);
-  AbcCallbacks callbacks;
-  callbacks.stop = &g_stop;
-  if (tty)
-    callbacks.on_batch = [](uint32_t g, uint32_t evaluated, uint32_t accepted) {
-      std::cerr << fmt::format("\r  generation {}: {} evaluated, {} accepted", g, evaluated,
-                               accepted)
-                << std::flush;
-    };
-  if (!a.quiet)
-    callbacks.on_generation = [&, tty](uint32_t g, const Generation& gen) {
-      std::cerr << fmt::format(
-          "{}  generation {}: epsilon {:.4g}, {} accepted of {} evaluated ({:.1f}%), ESS {:.1f}, "
-          "{:.0f} s\n",
-          tty ? "\r" : "", g, gen.epsilon, gen.accepted, gen.evaluated,
-          100.0 * gen.accepted / std::max<uint32_t>(1, gen.evaluated), gen.ess,
-          seconds_since(start));
-    };
+  const AbcCallbacks callbacks = calibration_progress(console, start);
   install_signal_handlers();
   const AbcResult result = in_arena(a.threads, [&] { return run_calibration(config, callbacks); });
   write_calibration_file(a.calibrate_output, config, result, a.force);
-  if (!a.quiet) {
-    std::cerr << fmt::format("mutsim calibrate: {}; {} model evaluations in {:.0f} s; wrote {}\n",
-                             result.stop_reason, result.evaluations, seconds_since(start),
-                             a.calibrate_output);
+  console.note(fmt::format("mutsim calibrate: {}; {} model evaluations in {:.0f} s; wrote {}",
+                           result.stop_reason, result.evaluations, seconds_since(start),
+                           a.calibrate_output));
+  if (!a.quiet)
     std::cout << "Fit to the observed targets (posterior particles, weighted):\n"
               << format_fit_table(config, result) << "\nPosterior:\n"
               << format_posterior_table(config, result);
-  }
-  return 0;
+  return kExitOk;
 }
 
 int sensitivity(const Args& a) {
@@ -119,52 +100,27 @@ int sensitivity(const Args& a) {
   if (!a.sensitivity_table.empty()) check_output_path(a.sensitivity_table, true);
   const size_t K = config.model.parameters.size();
   const size_t points = static_cast<size_t>(config.morris.trajectories) * (K + 1);
-  if (!a.quiet)
-    std::cerr << fmt::format(
-        "mutsim sensitivity: {} (Morris), {} parameters, {} trajectories x {} points = {} "
-        "evaluations, {} levels, seed {}\n",
-        a.sensitivity_config, K, config.morris.trajectories, K + 1, points, config.morris.levels,
-        config.model.seed);
+  Console console(a.quiet);
+  console.note(fmt::format(
+      "mutsim sensitivity: {} (Morris), {} parameters, {} trajectories x {} points = {} "
+      "evaluations, {} levels, seed {}",
+      a.sensitivity_config, K, config.morris.trajectories, K + 1, points, config.morris.levels,
+      config.model.seed));
   const auto start = std::chrono::steady_clock::now();
-  const bool tty = !a.quiet && isatty(STDERR_FILENO);
   install_signal_handlers();
   const SensitivityResult result = in_arena(a.threads, [&] {
-    return run_sensitivity(config, &g_stop, [tty](size_t done, size_t total) {
-      if (tty) std::cerr << fmt::format("\r  points done: {}/{}", done, total) << std::flush;
+    return run_sensitivity(config, &stop_flag(), [&console](size_t done, size_t total) {
+      console.progress(fmt::format("  points done: {}/{}", done, total));
     });
   });
-  if (tty) std::cerr << "\n";
+  console.end_progress();
   write_sensitivity_file(a.sensitivity_output, config, result, a.force);
   const std::string table = format_morris_table(config, result);
-  if (!a.sensitivity_table.empty()) {
-    std::ofstream out(a.sensitivity_table);
-    out << table;
-    if (!out) throw IoError(fmt::format("{}: cannot write the table", a.sensitivity_table));
-  }
-  if (!a.quiet) {
-    std::cerr << fmt::format("mutsim sensitivity: {} model evaluations in {:.0f} s; wrote {}\n",
-                             points, seconds_since(start), a.sensitivity_output);
-    std::cout << table;
-  }
-  return 0;
-}
-
-int guarded(const std::function<int()>& body) {
-  try {
-    return body();
-  } catch (const ConfigError& e) {
-    std::cerr << "mutsim: error: " << e.what() << "\n";
-    return kExitBadInput;
-  } catch (const Interrupted& e) {
-    std::cerr << fmt::format("\nmutsim: stopped by signal {}; no output written\n", e.signal);
-    return kExitSignalBase + e.signal;
-  } catch (const IoError& e) {
-    std::cerr << "mutsim: error: " << e.what() << "\n";
-    return kExitFailure;
-  } catch (const std::exception& e) {
-    std::cerr << "mutsim: internal error: " << e.what() << "\n";
-    return kExitFailure;
-  }
+  if (!a.sensitivity_table.empty()) write_file_atomically(a.sensitivity_table, table, true);
+  console.note(fmt::format("mutsim sensitivity: {} model evaluations in {:.0f} s; wrote {}", points,
+                           seconds_since(start), a.sensitivity_output));
+  if (!a.quiet) std::cout << table;
+  return kExitOk;
 }
 
 }  // namespace

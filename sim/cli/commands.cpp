@@ -1,22 +1,19 @@
 #include "sim/cli/commands.hpp"
 
-#include <unistd.h>
-
 #include <fmt/format.h>
 #include <tbb/info.h>
 #include <tbb/task_arena.h>
 #include <CLI/CLI.hpp>
 #include <algorithm>
-#include <atomic>
 #include <cctype>
 #include <charconv>
-#include <csignal>
 #include <fstream>
 #include <iostream>
 #include <limits>
 #include <optional>
 
 #include "sim/cli/calibration_commands.hpp"
+#include "sim/cli/common.hpp"
 #include "sim/cli/summary.hpp"
 #include "sim/cli/sweep_commands.hpp"
 #include "sim/config/loader.hpp"
@@ -31,25 +28,6 @@
 
 namespace mutsim::cli {
 namespace {
-
-constexpr int kExitFailure = 1;
-constexpr int kExitBadInput = 2;
-constexpr int kExitSignalBase = 128;
-
-std::atomic<int> g_stop{0};
-
-extern "C" void request_stop(int signal_number) { g_stop.store(signal_number); }
-
-void install_signal_handlers() {
-  struct sigaction action {};
-  action.sa_handler = request_stop;
-  sigemptyset(&action.sa_mask);
-  sigaction(SIGINT, &action, nullptr);
-  sigaction(SIGTERM, &action, nullptr);
-  // Past a file-size limit, write() then fails with EFBIG, which the writer
-  // reports, instead of the signal killing the process mid-file.
-  std::signal(SIGXFSZ, SIG_IGN);
-}
 
 struct RunArgs {
   std::string scenario;
@@ -157,33 +135,32 @@ int run_command(const RunArgs& args) {
   check_output_path(args.output, args.force);
   const auto seed = static_cast<uint64_t>(s.run.seed);
   const auto replicates = static_cast<uint32_t>(s.run.replicates);
-  const bool progress = !args.quiet && isatty(STDERR_FILENO);
-  if (!args.quiet)
-    std::cerr << fmt::format("mutsim: {} replicates of {} ({} to {}, scale {}), seed {}\n",
-                             replicates, args.scenario, s.time.start.str(), s.time.end.str(),
-                             s.population.scale, seed);
+  Console console(args.quiet);
+  console.note(fmt::format("{} replicates of {} ({} to {}, scale {}), seed {}", replicates,
+                           args.scenario, s.time.start.str(), s.time.end.str(), s.population.scale,
+                           seed));
   RunOptions options;
   options.seed = seed;
   options.replicates = replicates;
   options.threads = args.threads > 0 ? args.threads : tbb::info::default_concurrency();
-  options.stop = &g_stop;
-  if (progress)
-    options.on_replicate_done = [replicates](uint32_t done) {
-      std::cerr << fmt::format("\r  replicates done: {}/{}", done, replicates) << std::flush;
+  options.stop = &stop_flag();
+  if (console.shows_progress())
+    options.on_replicate_done = [&console, replicates](uint32_t done) {
+      console.progress(fmt::format("  replicates done: {}/{}", done, replicates));
     };
   install_signal_handlers();
   const RunResult result = run_simulation(s, options);
-  if (progress) std::cerr << "\n";
-  if (g_stop.load()) throw Interrupted(g_stop.load());
+  console.end_progress();
+  if (stop_flag().load()) throw Interrupted(stop_flag().load());
   write_run_file(args.output, result, s, make_provenance(loaded, seed, replicates), args.force);
+  console.note(fmt::format("wrote {} ({} staff agents; set-up {:.2f} s, simulation {:.2f} s)",
+                           args.output, result.population.staff(), result.setup_seconds,
+                           result.simulate_seconds));
   if (!args.quiet) {
-    std::cerr << fmt::format(
-        "mutsim: wrote {} ({} staff agents; set-up {:.2f} s, simulation {:.2f} s)\n", args.output,
-        result.population.staff(), result.setup_seconds, result.simulate_seconds);
     const RunFile run = read_run_file(args.output);
     std::cout << format_headline_text(run, compute_headline(run));
   }
-  return 0;
+  return kExitOk;
 }
 
 int validate_command(const std::string& scenario, const std::vector<std::string>& overrides,
@@ -259,27 +236,15 @@ int main(int argc, char** argv) {
     const int code = app.exit(e);
     return code == 0 ? 0 : kExitBadInput;
   }
-  try {
+  return guarded([&] {
     if (*run_cmd) return run_command(run);
     if (*validate_cmd) return validate_command(validate_file, validate_overrides, print_effective);
-    if (*params_cmd) return std::cout << parameter_table_markdown(), 0;
+    if (*params_cmd) return std::cout << parameter_table_markdown(), kExitOk;
     if (*summary_cmd) return summary_command(summary_file, json);
     if (*sweep.sweep || *sweep.merge) return sweep.run();
     if (*calibration.calibrate || *calibration.sensitivity) return calibration.run();
-  } catch (const ConfigError& e) {
-    std::cerr << "mutsim: error: " << e.what() << "\n";
-    return kExitBadInput;
-  } catch (const Interrupted& e) {
-    std::cerr << fmt::format("\nmutsim: stopped by signal {}; no output written\n", e.signal);
-    return kExitSignalBase + e.signal;
-  } catch (const IoError& e) {
-    std::cerr << "mutsim: error: " << e.what() << "\n";
     return kExitFailure;
-  } catch (const std::exception& e) {
-    std::cerr << "mutsim: internal error: " << e.what() << "\n";
-    return kExitFailure;
-  }
-  return kExitFailure;
+  });
 }
 
 }  // namespace mutsim::cli

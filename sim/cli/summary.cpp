@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <algorithm>
 #include <cmath>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "sim/util/errors.hpp"
@@ -12,7 +13,8 @@ namespace {
 
 const SeriesData& series(const RunFile& run, const std::string& name) {
   auto it = run.series.find(name);
-  if (it == run.series.end()) throw IoError(fmt::format("{}: no series {}", run.path, name));
+  if (it == run.series.end())
+    throw IoError(fmt::format("{}: /series/{}: missing (no series {})", run.path, name, name));
   return it->second;
 }
 
@@ -30,17 +32,10 @@ std::vector<std::string> split_routes(const std::string& text) {
   return routes;
 }
 
-std::string json_escape(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '"' || c == '\\') out += '\\';
-    if (static_cast<unsigned char>(c) < 0x20) {
-      out += fmt::format("\\u{:04x}", static_cast<int>(c));
-      continue;
-    }
-    out += c;
-  }
-  return out;
+/// A JSON number, or null where the value is NaN or infinite (JSON has neither).
+nlohmann::ordered_json number(double value) {
+  if (!std::isfinite(value)) return nullptr;
+  return value;
 }
 
 }  // namespace
@@ -131,23 +126,34 @@ std::string format_headline_text(const RunFile& run, const Headline& h) {
 }
 
 std::string format_headline_json(const RunFile& run, const Headline& h) {
-  std::string routes;
-  for (const auto& [route, count] : h.spinouts_by_route)
-    routes += fmt::format("{}\"{}\": {}", routes.empty() ? "" : ", ", json_escape(route), count);
-  return fmt::format(
-      "{{\"file\": \"{}\", \"scenario\": \"{}\", \"seed\": {}, \"replicates\": {}, \"scale\": {}, "
-      "\"target_share\": {}, \"target_date\": \"{}\", \"evaluated_at\": \"{}\", "
-      "\"target_in_horizon\": {}, \"share_median\": {}, \"share_p05\": {}, \"share_p95\": {}, "
-      "\"staff_in_mutuals_median\": {}, \"gap_workers_median\": {}, \"reached\": {}, "
-      "\"probability_reached\": {}, \"probability_low\": {}, \"probability_high\": {}, "
-      "\"mutuals_active_median\": {}, \"mutuals_active_nhs_median\": {}, "
-      "\"spinouts_by_route\": {{{}}}}}\n",
-      json_escape(run.path), json_escape(run.text.at("scenario_path")), run.seed, run.replicates,
-      run.scale, h.target_share, h.target_date, run.dates[h.target_month], h.target_in_horizon,
-      h.share_median, h.share_p05, h.share_p95, h.staff_median, h.gap_median, h.reached,
-      h.replicates ? static_cast<double>(h.reached) / static_cast<double>(h.replicates) : 0.0,
-      h.reached_interval.low, h.reached_interval.high, h.mutuals_active_median,
-      h.mutuals_active_nhs_median, routes);
+  nlohmann::ordered_json routes = nlohmann::ordered_json::object();
+  for (const auto& [route, count] : h.spinouts_by_route) routes[route] = number(count);
+  const double probability =
+      h.replicates ? static_cast<double>(h.reached) / static_cast<double>(h.replicates) : 0.0;
+  const nlohmann::ordered_json out = {
+      {"file", run.path},
+      {"scenario", run.text.at("scenario_path")},
+      {"seed", run.seed},
+      {"replicates", run.replicates},
+      {"scale", number(run.scale)},
+      {"target_share", number(h.target_share)},
+      {"target_date", h.target_date},
+      {"evaluated_at", run.dates[h.target_month]},
+      {"target_in_horizon", h.target_in_horizon},
+      {"share_median", number(h.share_median)},
+      {"share_p05", number(h.share_p05)},
+      {"share_p95", number(h.share_p95)},
+      {"staff_in_mutuals_median", number(h.staff_median)},
+      {"gap_workers_median", number(h.gap_median)},
+      {"reached", h.reached},
+      {"probability_reached", number(probability)},
+      {"probability_low", number(h.reached_interval.low)},
+      {"probability_high", number(h.reached_interval.high)},
+      {"mutuals_active_median", number(h.mutuals_active_median)},
+      {"mutuals_active_nhs_median", number(h.mutuals_active_nhs_median)},
+      {"spinouts_by_route", routes}};
+  // Invalid UTF-8 in a path or name is replaced rather than thrown on.
+  return out.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace mutsim

@@ -1,20 +1,17 @@
 #include "sim/cli/sweep_commands.hpp"
 
-#include <unistd.h>
-
 #include <fmt/format.h>
-#include <atomic>
 #include <chrono>
-#include <csignal>
 #include <iostream>
 #include <memory>
 #include <optional>
 
+#include "sim/cli/common.hpp"
 #include "sim/config/scenario.hpp"
 #include "sim/sweep/design.hpp"
+#include "sim/sweep/merge.hpp"
 #include "sim/sweep/mpi_comm.hpp"
 #include "sim/sweep/runner.hpp"
-#include "sim/sweep/sweep_file.hpp"
 #include "sim/util/errors.hpp"
 
 namespace mutsim::cli {
@@ -22,18 +19,8 @@ namespace {
 
 using namespace mutsim::sweep;
 
-std::atomic<int> g_sweep_stop{0};
-
-extern "C" void request_sweep_stop(int signal_number) { g_sweep_stop.store(signal_number); }
-
-void install_signal_handlers() {
-  struct sigaction action {};
-  action.sa_handler = request_sweep_stop;
-  sigemptyset(&action.sa_mask);
-  sigaction(SIGINT, &action, nullptr);
-  sigaction(SIGTERM, &action, nullptr);
-  std::signal(SIGXFSZ, SIG_IGN);  // EFBIG is reported instead
-}
+constexpr const char* kAfterSweepSignal =
+    "finished points are kept, run the same command again to resume";
 
 struct Args {
   // sweep
@@ -54,114 +41,130 @@ struct Args {
   bool merge_quiet = false;
 };
 
-std::string list_points(const std::vector<uint32_t>& points) {
-  constexpr size_t kShown = 10;
-  std::vector<uint32_t> shown(points.begin(),
-                              points.begin() + static_cast<long>(std::min(points.size(), kShown)));
-  return fmt::format("{}{}", fmt::join(shown, ", "), points.size() > kShown ? ", ..." : "");
+Sweep load_sweep(const Args& args, RunnerOptions& options, Ranks& ranks) {
+  Sweep sweep;
+  ranks.collectively(
+      [&] {
+        SweepSettings settings;
+        settings.overrides = args.overrides;
+        if (args.seed >= 0) settings.seed = static_cast<uint64_t>(args.seed);
+        if (args.replicates >= 0) settings.replicates = static_cast<uint32_t>(args.replicates);
+        sweep = load_sweep_file(args.sweep_file, settings);
+        options.shard = args.shard.empty() ? shard_from_environment() : parse_shard(args.shard);
+      },
+      exit_code_of_current_exception);
+  return sweep;
 }
 
-/// Prints the error being handled and returns its exit status.
-int report_current_exception() {
-  const int code = exit_code_of_current_exception();
-  try {
-    throw;
-  } catch (const PeerFailed&) {
-    // another rank printed it
-  } catch (const Interrupted& e) {
+std::string describe_sweep(const Args& args, const Sweep& sweep, const RunnerOptions& options,
+                           const Ranks& ranks) {
+  const size_t share = shard_points(sweep.points.size(), options.shard).size();
+  return fmt::format("sweep {}: {} design, {} points{} x {} replicates of {}, seed {}{}",
+                     args.sweep_file, design_name(sweep.type), sweep.points.size(),
+                     options.shard.count > 1
+                         ? fmt::format(" (shard {}/{}: {} points)", options.shard.index,
+                                       options.shard.count, share)
+                         : "",
+                     sweep.replicates, sweep.base_path, sweep.seed,
+                     ranks.distributed() ? fmt::format(", {} MPI ranks", ranks.size()) : "");
+}
+
+std::string progress_line(const SweepProgress& p) {
+  std::string line = fmt::format("  points {}/{} done", p.done, p.total);
+  if (p.resumed) line += fmt::format(" ({} from an earlier run)", p.resumed);
+  if (p.failed) line += fmt::format(", {} failed", p.failed);
+  line += fmt::format(", {:.2f} points/s", p.rate);
+  if (p.eta_seconds >= 0) line += ", ETA " + format_duration(p.eta_seconds);
+  return line;
+}
+
+void report_outcome(const Args& args, const SweepOutcome& outcome, double seconds,
+                    const Ranks& ranks, const Console& console) {
+  console.note(fmt::format("wrote {} ({} points, {} resumed from an earlier run, {:.1f} s)",
+                           args.output, outcome.points, outcome.resumed, seconds));
+  if (ranks.distributed())
+    console.note(fmt::format("points run per rank: {}", fmt::join(outcome.points_per_rank, ", ")));
+  if (outcome.failed > 0)
     std::cerr << fmt::format(
-        "\nmutsim: stopped by signal {}; finished points are kept, run the "
-        "same command again to resume\n",
-        e.signal);
+        "mutsim: {} of {} points failed (points {}); each error is in the `error` column of "
+        "/points; the part files are kept in {}, so running the same command with --force "
+        "retries only the failed points\n",
+        outcome.failed, outcome.points, list_points(outcome.failed_points),
+        parts_folder(args.output));
+}
+
+/// Under MPI the other ranks may be running or waiting for this one: only
+/// MPI_Abort ends them all (with this rank's status). One message: rank 0
+/// speaks for a signal, the failing rank for an error.
+[[noreturn]] void abort_all_ranks(const RankStopped& stopped, Ranks& ranks) {
+  int code = kExitFailure;
+  try {
+    std::rethrow_exception(stopped.reason);
+  } catch (const Interrupted& e) {
+    code = kExitSignalBase + e.signal;
+    if (ranks.rank() == 0)
+      std::cerr << fmt::format("\nmutsim: stopped by signal {}; finished points are kept\n",
+                               e.signal);
   } catch (const std::exception& e) {
-    std::cerr << "mutsim: error: " << e.what() << "\n";
-  } catch (...) {
-    std::cerr << "mutsim: internal error\n";
+    std::cerr << fmt::format("mutsim: error (rank {}): {}\n", ranks.rank(), e.what());
   }
-  return code;
+  ranks.abort(code);
+}
+
+int run_sweep_command(const Args& args, Ranks& ranks) {
+  Console console(args.quiet || ranks.rank() != 0);
+  RunnerOptions options;
+  const Sweep sweep = load_sweep(args, options, ranks);
+  options.output = args.output;
+  options.force = args.force;
+  options.fresh = args.fresh;
+  options.threads = args.threads;
+  options.stop = &stop_flag();
+  options.exit_code_of_current_exception = exit_code_of_current_exception;
+  if (console.shows_progress())
+    options.on_progress = [&console](const SweepProgress& p) {
+      console.progress(progress_line(p));
+      if (p.final) console.end_progress();
+    };
+  console.note(describe_sweep(args, sweep, options, ranks));
+  const auto started = std::chrono::steady_clock::now();
+  SweepOutcome outcome;
+  try {
+    outcome = run_sweep(sweep, options, ranks);
+  } catch (const RankStopped& stopped) {
+    if (ranks.distributed()) abort_all_ranks(stopped, ranks);
+    std::rethrow_exception(stopped.reason);
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (ranks.rank() == 0) report_outcome(args, outcome, seconds, ranks, console);
+  return outcome.failed > 0 ? kExitFailure : kExitOk;
 }
 
 int sweep_command(const Args& args) {
   install_signal_handlers();
   std::unique_ptr<Ranks> ranks;
-  try {
-    ranks = std::make_unique<Ranks>();
-  } catch (...) {
-    return report_current_exception();
-  }
-  const bool root = ranks->rank() == 0;
-  int code = 0;
-  try {
-    Sweep sweep;
-    RunnerOptions options;
-    ranks->collectively(
-        [&] {
-          SweepSettings settings;
-          settings.overrides = args.overrides;
-          if (args.seed >= 0) settings.seed = static_cast<uint64_t>(args.seed);
-          if (args.replicates >= 0) settings.replicates = static_cast<uint32_t>(args.replicates);
-          sweep = load_sweep_file(args.sweep_file, settings);
-          options.shard = args.shard.empty() ? shard_from_environment() : parse_shard(args.shard);
-        },
-        exit_code_of_current_exception);
-    options.output = args.output;
-    options.force = args.force;
-    options.fresh = args.fresh;
-    options.threads = args.threads;
-    options.progress = !args.quiet && isatty(STDERR_FILENO);
-    options.stop = &g_sweep_stop;
-    const size_t share = shard_points(sweep.points.size(), options.shard).size();
-    if (root && !args.quiet)
-      std::cerr << fmt::format(
-          "mutsim: sweep {}: {} design, {} points{} x {} replicates of {}, seed {}{}\n",
-          args.sweep_file, design_name(sweep.type), sweep.points.size(),
-          options.shard.count > 1 ? fmt::format(" (shard {}/{}: {} points)", options.shard.index,
-                                                options.shard.count, share)
-                                  : "",
-          sweep.replicates, sweep.base_path, sweep.seed,
-          ranks->distributed() ? fmt::format(", {} MPI ranks", ranks->size()) : "");
-    const auto started = std::chrono::steady_clock::now();
-    const SweepOutcome outcome = run_sweep(sweep, options, *ranks);
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    if (root && !args.quiet) {
-      std::cerr << fmt::format(
-          "mutsim: wrote {} ({} points, {} resumed from an earlier run, {:.1f} s)\n", args.output,
-          outcome.points, outcome.resumed, seconds);
-      if (ranks->distributed())
-        std::cerr << fmt::format("mutsim: points run per rank: {}\n",
-                                 fmt::join(outcome.points_per_rank, ", "));
-    }
-    if (root && outcome.failed > 0)
-      std::cerr << fmt::format(
-          "mutsim: {} of {} points failed (points {}); each error is in the `error` column of "
-          "/points; the part files are kept in {}, so running the same command with --force "
-          "retries only the failed points\n",
-          outcome.failed, outcome.points, list_points(outcome.failed_points),
-          parts_folder(args.output));
-    code = outcome.failed > 0 ? 1 : 0;
-  } catch (...) {
-    code = report_current_exception();
-  }
+  const int code = guarded(
+      [&] {
+        ranks = std::make_unique<Ranks>();
+        return run_sweep_command(args, *ranks);
+      },
+      kAfterSweepSignal);
   ranks.reset();  // MPI_Finalize
   return code;
 }
 
 int merge_command(const Args& args) {
-  try {
+  return guarded([&] {
+    const Console console(args.merge_quiet);
     const MergeReport report = merge_sweep_files(args.inputs, args.merge_output, args.merge_force);
-    if (!args.merge_quiet)
-      std::cerr << fmt::format("mutsim: wrote {} ({} points from {} files)\n", args.merge_output,
-                               report.points, args.inputs.size());
-    if (report.failed > 0) {
-      std::cerr << fmt::format("mutsim: {} of {} points failed (points {}); see /points\n",
-                               report.failed, report.points, list_points(report.failed_points));
-      return 1;
-    }
-    return 0;
-  } catch (...) {
-    return report_current_exception();
-  }
+    console.note(fmt::format("wrote {} ({} points from {} files)", args.merge_output, report.points,
+                             args.inputs.size()));
+    if (report.failed == 0) return kExitOk;
+    std::cerr << fmt::format("mutsim: {} of {} points failed (points {}); see /points\n",
+                             report.failed, report.points, list_points(report.failed_points));
+    return kExitFailure;
+  });
 }
 
 }  // namespace

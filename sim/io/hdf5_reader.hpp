@@ -26,7 +26,10 @@ struct RunFile {
   std::map<std::string, SeriesData> series;
 };
 
-/// Throws IoError naming the file for anything unreadable or foreign.
+/// Throws IoError naming the file and the object for anything unreadable,
+/// foreign, damaged (a checksum, a truncated file) or inconsistent (series
+/// rows against the root attribute replicates, columns against /time/date,
+/// a required object missing).
 RunFile read_run_file(const std::string& path);
 
 }  // namespace mutsim

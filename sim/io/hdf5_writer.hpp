@@ -5,17 +5,14 @@
 #include "sim/config/scenario.hpp"
 #include "sim/engine/simulation.hpp"
 #include "sim/io/provenance.hpp"
+#include "sim/util/atomic_file.hpp"
 
 namespace mutsim {
 
-/// Writes `result` to `path` through a temporary file in the same folder,
-/// renamed over `path` only when complete. Refuses to replace an existing
-/// file unless `overwrite`. Throws IoError; never leaves a partial file.
+/// Writes `result` to `path` with write_file_atomically: refuses to replace
+/// an existing file unless `overwrite`; throws IoError; never leaves a
+/// partial file.
 void write_run_file(const std::string& path, const RunResult& result, const Scenario& scenario,
                     const Provenance& provenance, bool overwrite);
-
-/// Throws IoError if `path` exists and `overwrite` is false, or its folder
-/// cannot be written: checked before a run so no work is wasted.
-void check_output_path(const std::string& path, bool overwrite);
 
 }  // namespace mutsim

@@ -10,7 +10,8 @@
 namespace mutsim {
 
 inline constexpr int kFormatMajor = 1;
-inline constexpr int kFormatMinor = 0;
+// 1.1: every dataset chunked with the Fletcher32 checksum; tables packed.
+inline constexpr int kFormatMinor = 1;
 
 struct Provenance {
   std::string scenario_path;

@@ -16,12 +16,11 @@
 #include <deque>
 #include <filesystem>
 #include <fstream>
-#include <iostream>
 #include <mutex>
 #include <sstream>
 
 #include "sim/engine/simulation.hpp"
-#include "sim/sweep/h5_util.hpp"
+#include "sim/util/atomic_file.hpp"
 #include "sim/util/errors.hpp"
 
 namespace mutsim::sweep {
@@ -76,14 +75,6 @@ void remove_matching(const fs::path& folder, const std::function<bool(const std:
   }
 }
 
-std::string format_duration(double seconds) {
-  if (!(seconds >= 0) || seconds > 1e7) return "?";
-  const auto s = static_cast<long>(seconds + 0.5);
-  if (s >= 3600) return fmt::format("{}h{:02}m", s / 3600, s / 60 % 60);
-  if (s >= 60) return fmt::format("{}m{:02}s", s / 60, s % 60);
-  return fmt::format("{}s", s);
-}
-
 struct Finished {
   enum Kind { Ok, Failed, Stopped, Fatal } kind;
   std::string message;
@@ -122,30 +113,18 @@ Finished run_point(const Sweep& sweep, const SweepHeader& header, const Point& p
   return {record.ok ? Finished::Ok : Finished::Failed, record.error};
 }
 
-/// Rank 0, before any work: checks the output, locks the parts folder,
-/// checks it belongs to this sweep, and lists the points still to run.
-std::deque<uint32_t> prepare(const Sweep& sweep, const SweepHeader& header,
-                             const std::vector<uint32_t>& mine, const RunnerOptions& options,
-                             std::unique_ptr<FolderLock>& lock, size_t& resumed) {
-  const fs::path output(options.output);
-  std::error_code ec;
-  if (fs::is_directory(output, ec)) throw IoError(fmt::format("{}: is a folder", options.output));
-  if (!options.force && fs::exists(output, ec))
-    throw IoError(fmt::format("{}: exists; use --force to replace it", options.output));
-  const fs::path parent = fs::absolute(output, ec).parent_path();
-  if (!fs::is_directory(parent, ec))
-    throw IoError(fmt::format("{}: folder {} does not exist", options.output, parent.string()));
-  if (::access(parent.c_str(), W_OK) != 0)
-    throw IoError(fmt::format("{}: folder {} is not writable", options.output, parent.string()));
-
+/// Rank 0: the parts folder, created and locked, refusing one that holds
+/// another sweep's points (unless --fresh), cleared of litter.
+std::unique_ptr<FolderLock> open_parts_folder(const SweepHeader& header,
+                                              const RunnerOptions& options, bool& known) {
   const std::string folder = parts_folder(options.output);
+  std::error_code ec;
   fs::create_directories(folder, ec);
   if (!fs::is_directory(folder, ec))
     throw IoError(fmt::format("{}: cannot create the parts folder", folder));
-  lock = std::make_unique<FolderLock>(folder);
-
+  auto lock = std::make_unique<FolderLock>(folder);
   const fs::path fingerprint = fs::path(folder) / kFingerprintFile;
-  const bool known = fs::exists(fingerprint, ec);
+  known = fs::exists(fingerprint, ec);
   const std::string previous = known ? read_first_line(fingerprint.string()) : "";
   if (known && previous != header.fingerprint && !options.fresh)
     throw ConfigError(fmt::format(
@@ -159,18 +138,19 @@ std::deque<uint32_t> prepare(const Sweep& sweep, const SweepHeader& header,
   // Temporary files of killed runs (nothing else writes here: we hold the lock).
   remove_matching(folder,
                   [](const std::string& name) { return name.find(".tmp-") != std::string::npos; });
+  const fs::path output(options.output);
   const std::string temporary_prefix = output.filename().string() + ".tmp-";
-  remove_matching(parent,
+  remove_matching(fs::absolute(output, ec).parent_path(),
                   [&](const std::string& name) { return name.starts_with(temporary_prefix); });
-  if (!known || options.fresh) {
-    std::vector<char> text(header.fingerprint.begin(), header.fingerprint.end());
-    const std::string rest = fmt::format("\n{}\n", sweep.path);
-    text.insert(text.end(), rest.begin(), rest.end());
-    h5util::write_file_atomically(fingerprint.string(), text, true);
-  }
+  return lock;
+}
 
-  // A part file is whole or absent (written by rename); failed points are redone.
+/// The points of `mine` without a whole, successful part file of this sweep.
+/// A part file is whole or absent (written by rename); failed points are redone.
+std::deque<uint32_t> pending_points(const SweepHeader& header, const std::vector<uint32_t>& mine,
+                                    const std::string& folder, size_t& resumed) {
   std::deque<uint32_t> pending;
+  std::error_code ec;
   for (uint32_t p : mine) {
     const std::string path = part_file(folder, p);
     if (fs::exists(path, ec)) {
@@ -184,6 +164,212 @@ std::deque<uint32_t> prepare(const Sweep& sweep, const SweepHeader& header,
     pending.push_back(p);
   }
   return pending;
+}
+
+/// Rank 0, before any work: checks the output, locks the parts folder,
+/// checks it belongs to this sweep, and lists the points still to run.
+std::deque<uint32_t> prepare(const Sweep& sweep, const SweepHeader& header,
+                             const std::vector<uint32_t>& mine, const RunnerOptions& options,
+                             std::unique_ptr<FolderLock>& lock, size_t& resumed) {
+  check_output_path(options.output, options.force);
+  bool known = false;
+  lock = open_parts_folder(header, options, known);
+  const std::string folder = parts_folder(options.output);
+  if (!known || options.fresh) {
+    const std::string text = fmt::format("{}\n{}\n", header.fingerprint, sweep.path);
+    write_file_atomically((fs::path(folder) / kFingerprintFile).string(), text, true);
+  }
+  return pending_points(header, mine, folder, resumed);
+}
+
+/// The main thread of a rank: hands out points (rank 0) or asks rank 0 for
+/// them, runs them on TBB workers, and reports progress. Every slot is a
+/// worker: the main thread mostly sleeps.
+class Scheduler {
+ public:
+  Scheduler(const Sweep& sweep, const SweepHeader& header, const RunnerOptions& options,
+            Ranks& ranks, std::deque<uint32_t> pending, size_t resumed, size_t share)
+      : sweep_(sweep),
+        header_(header),
+        options_(options),
+        ranks_(ranks),
+        root_(ranks.rank() == 0),
+        folder_(parts_folder(options.output)),
+        pending_(std::move(pending)),
+        to_run_(pending_.size()),
+        resumed_(resumed),
+        share_(share),
+        slots_(worker_slots(options, ranks)),
+        control_(tbb::global_control::max_allowed_parallelism, static_cast<size_t>(slots_) + 1),
+        arena_(slots_, 0),
+        remote_done_(static_cast<size_t>(ranks.size()), 0) {}
+
+  /// Runs until every point is done or the sweep stops; returns the points
+  /// each rank ran (rank 0's view). Throws RankStopped.
+  std::vector<int64_t> run() {
+    while (!step()) wait();
+    show_progress(true);
+    if (!fatal_.empty()) throw RankStopped{std::make_exception_ptr(IoError(fatal_))};
+    if (stopping_) {
+      const int signal = options_.stop ? options_.stop->load() : 0;
+      throw RankStopped{std::make_exception_ptr(Interrupted(signal))};
+    }
+    std::vector<int64_t> per_rank = remote_done_;
+    per_rank[0] = done_here_;
+    return per_rank;
+  }
+
+ private:
+  static int worker_slots(const RunnerOptions& options, const Ranks& ranks) {
+    if (options.threads > 0) return options.threads;
+    return std::max(1, tbb::info::default_concurrency() / std::max(1, ranks.local_size()));
+  }
+
+  /// One pass of the main loop; true when this rank is finished.
+  bool step() {
+    collect_finished();
+    if (options_.stop && options_.stop->load()) stopping_ = true;
+    if (stopping_) exhausted_ = true;
+    launch_more();
+    if (root_ && ranks_.distributed()) answer_requests();
+    show_progress(false);
+    const bool others_done = !root_ || ranks_released_ >= ranks_.size() - 1;
+    return exhausted_ && in_flight_ == 0 && (others_done || stopping_);
+  }
+
+  void wait() {
+    std::unique_lock guard(mutex_);
+    wake_.wait_for(guard, ranks_.distributed() ? kMpiPoll : kLocalPoll,
+                   [&] { return !finished_.empty(); });
+  }
+
+  void collect_finished() {
+    std::vector<Finished> batch;
+    {
+      std::lock_guard guard(mutex_);
+      batch.swap(finished_);
+    }
+    for (const Finished& f : batch) {
+      --in_flight_;
+      if (f.kind == Finished::Ok || f.kind == Finished::Failed) ++done_here_;
+      if (f.kind == Finished::Failed) ++failed_here_;
+      if (f.kind == Finished::Stopped) stopping_ = true;
+      if (f.kind == Finished::Fatal && fatal_.empty()) fatal_ = f.message, stopping_ = true;
+    }
+  }
+
+  void launch_more() {
+    while (!exhausted_ && in_flight_ < slots_) {
+      if (root_) {
+        if (pending_.empty()) {
+          exhausted_ = true;
+          return;
+        }
+        launch(pending_.front());
+        pending_.pop_front();
+        continue;
+      }
+      if (const auto reply = ranks_.poll_reply()) {
+        if (*reply < 0) {
+          exhausted_ = true;
+          return;
+        }
+        launch(static_cast<uint32_t>(*reply));
+        continue;
+      }
+      if (!ranks_.awaiting_reply()) ranks_.send_request(done_here_);
+      return;  // one request at a time: wait for its reply
+    }
+  }
+
+  void launch(uint32_t p) {
+    ++in_flight_;
+    arena_.enqueue([this, p] {
+      Finished f = run_point(sweep_, header_, sweep_.points[p], folder_, options_.stop);
+      {
+        std::lock_guard guard(mutex_);
+        finished_.push_back(std::move(f));
+      }
+      wake_.notify_one();
+    });
+  }
+
+  /// Rank 0: a point, or "no more", for each rank that asked.
+  void answer_requests() {
+    while (const auto request = ranks_.poll_request()) {
+      remote_done_[static_cast<size_t>(request->source)] = request->done;
+      if (stopping_ || pending_.empty()) {
+        ranks_.reply(request->source, -1);
+        ++ranks_released_;
+      } else {
+        ranks_.reply(request->source, pending_.front());
+        pending_.pop_front();
+      }
+    }
+  }
+
+  void show_progress(bool final) {
+    if (!options_.on_progress || !root_) return;
+    const auto now = Clock::now();
+    if (!final && std::chrono::duration<double>(now - last_progress_).count() < kProgressInterval)
+      return;
+    last_progress_ = now;
+    int64_t done = done_here_;
+    for (int64_t d : remote_done_) done += d;
+    const double elapsed = std::chrono::duration<double>(now - started_).count();
+    SweepProgress p;
+    p.done = static_cast<size_t>(done) + resumed_;
+    p.total = share_;
+    p.resumed = resumed_;
+    p.failed = failed_here_;
+    p.rate = elapsed > 0 ? static_cast<double>(done) / elapsed : 0;
+    const double remaining = static_cast<double>(to_run_) - static_cast<double>(done);
+    if (done > 0 && remaining > 0) p.eta_seconds = remaining / p.rate;
+    p.final = final;
+    options_.on_progress(p);
+  }
+
+  const Sweep& sweep_;
+  const SweepHeader& header_;
+  const RunnerOptions& options_;
+  Ranks& ranks_;
+  const bool root_;
+  const std::string folder_;
+  std::deque<uint32_t> pending_;
+  const size_t to_run_, resumed_, share_;
+  const int slots_;
+  tbb::global_control control_;
+  tbb::task_arena arena_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::vector<Finished> finished_;  // guarded by mutex_
+  int in_flight_ = 0;
+  int64_t done_here_ = 0;
+  size_t failed_here_ = 0;
+  bool exhausted_ = false, stopping_ = false;
+  std::string fatal_;
+  std::vector<int64_t> remote_done_;
+  int ranks_released_ = 0;  // rank 0: ranks told there is nothing more
+  const Clock::time_point started_ = Clock::now();
+  Clock::time_point last_progress_ = started_ - std::chrono::seconds(10);
+};
+
+/// Rank 0 joins the part files into the output, in point order, and
+/// removes them when every point succeeded.
+void assemble(const std::vector<uint32_t>& mine, const RunnerOptions& options,
+              std::unique_ptr<FolderLock>& lock, SweepOutcome& outcome) {
+  const std::string folder = parts_folder(options.output);
+  std::vector<std::string> parts;
+  for (uint32_t p : mine) parts.push_back(part_file(folder, p));
+  const MergeReport report = merge_sweep_files(parts, options.output, options.force, mine);
+  outcome.failed = report.failed;
+  outcome.failed_points = report.failed_points;
+  outcome.wrote_output = true;
+  if (report.failed == 0) {
+    lock.reset();
+    std::error_code ec;
+    fs::remove_all(folder, ec);
+  }
 }
 
 }  // namespace
@@ -235,188 +421,27 @@ std::string part_file(const std::string& folder, uint32_t point) {
 SweepOutcome run_sweep(const Sweep& sweep, const RunnerOptions& options, Ranks& ranks) {
   const SweepHeader header = make_header(sweep);
   const std::vector<uint32_t> mine = shard_points(sweep.points.size(), options.shard);
-  const std::string folder = parts_folder(options.output);
   const bool root = ranks.rank() == 0;
   SweepOutcome outcome;
   outcome.points = mine.size();
-
   std::unique_ptr<FolderLock> lock;
   std::deque<uint32_t> pending;
   ranks.collectively(
       [&] {
         if (root) pending = prepare(sweep, header, mine, options, lock, outcome.resumed);
       },
-      exit_code_of_current_exception);
-
-  // ---- scheduling: the main thread hands out points and talks MPI; TBB
-  // workers run them (every slot is a worker: the main thread mostly sleeps).
-  const int slots =
-      options.threads > 0
-          ? options.threads
-          : std::max(1, tbb::info::default_concurrency() / std::max(1, ranks.local_size()));
-  tbb::global_control control(tbb::global_control::max_allowed_parallelism,
-                              static_cast<size_t>(slots) + 1);
-  tbb::task_arena arena(slots, 0);
-  std::mutex mutex;
-  std::condition_variable wake;
-  std::vector<Finished> finished;  // guarded by mutex
-  int in_flight = 0;
-  int64_t done_here = 0;
-  bool exhausted = false, stopping = false;
-  std::string fatal;
-  std::vector<int64_t> remote_done(static_cast<size_t>(ranks.size()), 0);
-  int ranks_released = 0;  // rank 0: ranks told there is nothing more
-  const size_t to_run = pending.size();
-  const auto started = Clock::now();
-  auto last_progress = started - std::chrono::seconds(10);
-  size_t failed_here = 0;
-
-  auto progress = [&](bool final) {
-    if (!options.progress || !root) return;
-    const double elapsed = std::chrono::duration<double>(Clock::now() - started).count();
-    if (!final &&
-        std::chrono::duration<double>(Clock::now() - last_progress).count() < kProgressInterval)
-      return;
-    last_progress = Clock::now();
-    int64_t done = done_here;
-    for (int64_t d : remote_done) done += d;
-    const double rate = elapsed > 0 ? static_cast<double>(done) / elapsed : 0;
-    const double remaining = static_cast<double>(to_run) - static_cast<double>(done);
-    std::string line = fmt::format("  points {}/{} done",
-                                   static_cast<size_t>(done) + outcome.resumed, mine.size());
-    if (outcome.resumed) line += fmt::format(" ({} from an earlier run)", outcome.resumed);
-    if (failed_here) line += fmt::format(", {} failed", failed_here);
-    line += fmt::format(", {:.2f} points/s", rate);
-    if (done > 0 && remaining > 0) line += ", ETA " + format_duration(remaining / rate);
-    std::cerr << "\r" << line << "\033[K" << (final ? "\n" : "") << std::flush;
-  };
-
-  auto launch = [&](uint32_t p) {
-    ++in_flight;
-    arena.enqueue([&, p] {
-      Finished f = run_point(sweep, header, sweep.points[p], folder, options.stop);
-      {
-        std::lock_guard guard(mutex);
-        finished.push_back(std::move(f));
-      }
-      wake.notify_one();
-    });
-  };
-
-  for (;;) {
-    std::vector<Finished> batch;
-    {
-      std::lock_guard guard(mutex);
-      batch.swap(finished);
-    }
-    for (const Finished& f : batch) {
-      --in_flight;
-      if (f.kind == Finished::Ok || f.kind == Finished::Failed) ++done_here;
-      if (f.kind == Finished::Failed) ++failed_here;
-      if (f.kind == Finished::Stopped) stopping = true;
-      if (f.kind == Finished::Fatal && fatal.empty()) fatal = f.message, stopping = true;
-    }
-    if (options.stop && options.stop->load()) stopping = true;
-    if (stopping) exhausted = true;
-
-    while (!exhausted && in_flight < slots) {
-      if (root) {
-        if (pending.empty()) {
-          exhausted = true;
-          break;
-        }
-        launch(pending.front());
-        pending.pop_front();
-        continue;
-      }
-      if (const auto reply = ranks.poll_reply()) {
-        if (*reply < 0) {
-          exhausted = true;
-          break;
-        }
-        launch(static_cast<uint32_t>(*reply));
-        continue;
-      }
-      if (!ranks.awaiting_reply()) ranks.send_request(done_here);
-      break;  // one request at a time: wait for its reply
-    }
-
-    if (root && ranks.distributed()) {
-      while (const auto request = ranks.poll_request()) {
-        remote_done[static_cast<size_t>(request->source)] = request->done;
-        if (stopping || pending.empty()) {
-          ranks.reply(request->source, -1);
-          ++ranks_released;
-        } else {
-          ranks.reply(request->source, pending.front());
-          pending.pop_front();
-        }
-      }
-    }
-    progress(false);
-
-    const bool others_done = !root || ranks_released >= ranks.size() - 1;
-    if (exhausted && in_flight == 0 && (others_done || stopping)) break;
-    std::unique_lock guard(mutex);
-    wake.wait_for(guard, ranks.distributed() ? kMpiPoll : kLocalPoll,
-                  [&] { return !finished.empty(); });
-  }
-  progress(true);
-  outcome.points_per_rank = remote_done;
-  outcome.points_per_rank[0] = done_here;
-
-  if (!fatal.empty()) {
-    if (ranks.distributed()) {
-      std::cerr << fmt::format("mutsim: error (rank {}): {}\n", ranks.rank(), fatal);
-      ranks.abort(1);
-    }
-    throw IoError(fatal);
-  }
-  if (stopping) {
-    const int signal = options.stop ? options.stop->load() : 0;
-    if (ranks.distributed()) {
-      if (root)
-        std::cerr << fmt::format("\nmutsim: stopped by signal {}; finished points are kept in {}\n",
-                                 signal, folder);
-      ranks.abort(128 + signal);
-    }
-    throw Interrupted(signal);
-  }
+      options.exit_code_of_current_exception);
+  Scheduler scheduler(sweep, header, options, ranks, std::move(pending), outcome.resumed,
+                      mine.size());
+  outcome.points_per_rank = scheduler.run();
   ranks.wait_for_all();  // every part file is written
-
-  // ---- rank 0 assembles the output from the part files, in point order.
   ranks.collectively(
       [&] {
-        if (!root) return;
-        std::vector<std::string> parts;
-        for (uint32_t p : mine) parts.push_back(part_file(folder, p));
-        const MergeReport report = merge_sweep_files(parts, options.output, options.force, mine);
-        outcome.failed = report.failed;
-        outcome.failed_points = report.failed_points;
-        outcome.wrote_output = true;
-        if (report.failed == 0) {
-          lock.reset();
-          std::error_code ec;
-          fs::remove_all(folder, ec);
-        }
+        if (root) assemble(mine, options, lock, outcome);
       },
-      exit_code_of_current_exception);
+      options.exit_code_of_current_exception);
   outcome.failed = static_cast<size_t>(ranks.broadcast(static_cast<int64_t>(outcome.failed)));
   return outcome;
-}
-
-int exit_code_of_current_exception() {
-  try {
-    throw;
-  } catch (const PeerFailed& e) {
-    return e.exit_code;
-  } catch (const ConfigError&) {
-    return 2;
-  } catch (const Interrupted& e) {
-    return 128 + e.signal;
-  } catch (...) {
-    return 1;
-  }
 }
 
 }  // namespace mutsim::sweep

@@ -9,14 +9,18 @@
 #include <string>
 #include <vector>
 
+#include <functional>
+
 #include "sim/engine/simulation.hpp"
+#include "sim/io/h5/read.hpp"
 #include "sim/io/provenance.hpp"
 #include "sim/sweep/design.hpp"
 
 namespace mutsim::sweep {
 
 inline constexpr const char* kSweepFormat = "mutsim-sweep";
-inline constexpr const char* kSweepFormatVersion = "1.0";
+// 1.1: every dataset chunked with the Fletcher32 checksum.
+inline constexpr const char* kSweepFormatVersion = "1.1";
 
 /// The root attributes: what the sweep is, identical in every file of one sweep.
 struct SweepHeader {
@@ -59,21 +63,35 @@ struct PartStatus {
 };
 std::optional<PartStatus> read_part_status(const std::string& path);
 
-struct MergeReport {
-  size_t points = 0;
-  size_t failed = 0;
-  std::vector<uint32_t> failed_points;
-};
-
-/// Joins sweep files (parts or shards of one sweep) into `output`, rows in
-/// point order. With `expected`, exactly those points; else every point of
-/// the design. Throws ConfigError for inputs that do not belong together or
-/// miss points, IoError for unreadable or unwritable files.
-MergeReport merge_sweep_files(const std::vector<std::string>& inputs, const std::string& output,
-                              bool overwrite,
-                              const std::optional<std::vector<uint32_t>>& expected = std::nullopt);
-
 /// Reads a sweep file's header (tests, merge).
 SweepHeader read_sweep_header(const std::string& path);
+
+/// What a sweep file holds besides its header and /points: the months and
+/// series, and a function that gives the R x T block of series k of row
+/// `row` (NaN for a failed point), called in row order, then series order.
+struct SweepContent {
+  std::vector<std::string> dates;
+  std::vector<SeriesInfo> series;
+  std::function<void(size_t row, size_t k, double* out)> fill;
+};
+
+/// The bytes of a sweep file (the caller holds h5::library_mutex()).
+std::vector<char> build_sweep_image(const std::string& name, const SweepHeader& header,
+                                    const std::vector<PointRecord>& records,
+                                    const SweepContent& content);
+
+/// A sweep file read and checked: its header, rows, months and series (not
+/// their values). Throws IoError naming the file and the object for a
+/// damaged or inconsistent file (series dimensions against /points,
+/// replicates and /time/date; a series of the header missing), ConfigError
+/// for a file that is not a sweep file of this format.
+struct SweepInput {
+  std::string path;
+  SweepHeader header;
+  std::vector<PointRecord> records;
+  std::vector<std::string> dates;
+  std::vector<SeriesInfo> series;
+};
+SweepInput read_sweep_input(const h5::InputFile& file);
 
 }  // namespace mutsim::sweep

@@ -48,4 +48,9 @@ inline void check(herr_t status, const std::string& what) {
 /// Silences HDF5's own error stack printing; we report errors ourselves.
 inline void quiet_errors() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
 
+/// What HDF5's error stack says went wrong in the last failed call, in
+/// words for the user: a checksum mismatch, a truncated file, or HDF5's
+/// innermost message. Call straight after the failure.
+std::string last_error();
+
 }  // namespace mutsim::h5
