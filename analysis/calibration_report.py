@@ -16,10 +16,12 @@ import argparse
 import sys
 from pathlib import Path
 
-import h5py
 import numpy as np
 
-SUPPORTED_MAJOR = 1
+from mutsim_analysis import FormatError
+from mutsim_analysis.calibration import read_calibration, read_sensitivity
+from mutsim_analysis.reader import require_attr
+from mutsim_analysis.stats import comparison_symbol, matches, weighted_quantile
 
 # Why a target can be missed, per pattern: used only for targets the
 # calibrated model does not reach (judgement of the model's structure, see
@@ -50,41 +52,6 @@ WHY_MISSED = {
 }
 
 
-def text_attr(f, name, default=""):
-    value = f.attrs.get(name, default)
-    return value.decode() if isinstance(value, bytes) else str(value)
-
-
-def strings(dataset):
-    return [v.decode() if isinstance(v, bytes) else str(v) for v in dataset[()]]
-
-
-def open_checked(path, fmt):
-    f = h5py.File(path, "r")
-    if text_attr(f, "format") != fmt:
-        sys.exit(f"{path}: not a {fmt} file")
-    major = int(text_attr(f, "format_version", "0.0").split(".")[0])
-    if major > SUPPORTED_MAJOR:
-        sys.exit(f"{path}: format_version {text_attr(f, 'format_version')} is newer than "
-                 f"this script reads")
-    return f
-
-
-def weighted_quantile(values, weights, q):
-    """Inverse of the weighted empirical CDF (as the C++ weighted_quantile)."""
-    values = np.asarray(values, float)
-    weights = np.asarray(weights, float)
-    keep = ~np.isnan(values) & (weights > 0)
-    values, weights = values[keep], weights[keep]
-    if values.size == 0:
-        return np.nan
-    order = np.argsort(values, kind="stable")
-    values, weights = values[order], weights[order]
-    cumulative = np.cumsum(weights)
-    i = np.searchsorted(cumulative, q * cumulative[-1] * (1 - 1e-12))
-    return values[min(i, values.size - 1)]
-
-
 def fmt(x):
     if x is None or (isinstance(x, float) and np.isnan(x)):
         return "n/a"
@@ -110,129 +77,136 @@ def override_value(overrides, key, default=None):
 
 
 def within(comparison, observed, tolerance, value):
-    if np.isnan(value):
-        return False
-    if comparison == "at_least":
-        return value >= observed - tolerance
-    return abs(value - observed) <= tolerance
+    """One simulated value against a target (stats.matches; NaN never agrees)."""
+    return bool(matches(value, comparison, observed, tolerance))
 
 
-def calibration_sections(path):
-    f = open_checked(path, "mutsim-calibration")
-    names = strings(f["parameters/names"])
-    lower, upper = f["parameters/lower"][()], f["parameters/upper"][()]
-    sources = strings(f["parameters/source"])
-    ids = strings(f["targets/ids"])
-    quantity = strings(f["targets/quantity"])
-    comparison = strings(f["targets/comparison"])
-    observed, tolerance = f["targets/observed"][()], f["targets/tolerance"][()]
-    target_sources = strings(f["targets/source"])
-    particles, weights = f["particles"][()], f["weights"][()]
-    simulated, distances = f["simulated"][()], f["distances"][()]
-    gens = f["generations"]
-    info = {
-        "method": text_attr(f, "method"),
-        "seed": int(f.attrs["seed"]),
-        "evaluations": int(f.attrs["evaluations"]),
-        "stop_reason": text_attr(f, "stop_reason"),
-        "particles": particles.shape[0],
-        "generations": len(gens["epsilon"]),
-        "replicates": int(f.attrs["replicates_per_evaluation"]),
-        "fixed_overrides": text_attr(f, "fixed_overrides").splitlines(),
-        "penalty": float(f.attrs["undefined_penalty"]),
-    }
-
+def _fit_rows(cal):
+    """Per target: the fit table's row, and the row of the misses list if missed."""
+    t_ = cal.targets
     fit_rows, missed = [], []
-    for t, target in enumerate(ids):
-        values = simulated[:, t]
+    for t, target in enumerate(t_["ids"]):
+        values, weights = cal.simulated[:, t], cal.weights
+        comparison, observed, tolerance = (t_["comparison"][t], t_["observed"][t],
+                                           t_["tolerance"][t])
         defined = int((~np.isnan(values)).sum())
         median = weighted_quantile(values, weights, 0.5)
         lo = weighted_quantile(values, weights, 0.05)
         hi = weighted_quantile(values, weights, 0.95)
-        ok = within(comparison[t], observed[t], tolerance[t], median)
-        hits = np.array([within(comparison[t], observed[t], tolerance[t], v) for v in values])
+        ok = within(comparison, observed, tolerance, median)
+        hits = matches(values, comparison, observed, tolerance)
         share = float(np.sum(weights[hits]) / np.sum(weights))
-        sign = ">=" if comparison[t] == "at_least" else "=="
+        sign = comparison_symbol(comparison)
         note = "" if defined == len(values) else f" ({defined} of {len(values)} defined)"
-        fit_rows.append([target, quantity[t], f"{sign} {fmt(observed[t])}", fmt(tolerance[t]),
+        fit_rows.append([target, t_["quantity"][t], f"{sign} {fmt(observed)}", fmt(tolerance),
                          fmt(median), f"{fmt(lo)} to {fmt(hi)}{note}",
                          f"{100 * share:.0f}%", "yes" if ok else "**no**"])
-        edge = ok and comparison[t] == "equal" and abs(median - observed[t]) >= 0.9 * tolerance[t]
+        edge = ok and sign == "==" and abs(median - observed) >= 0.9 * tolerance
         if not ok or share < 0.5 or edge:
-            missed.append((target, quantity[t], sign, observed[t], tolerance[t], median, lo,
+            missed.append((target, t_["quantity"][t], sign, observed, tolerance, median, lo,
                            hi, defined, len(values), ok, share, edge))
+    return fit_rows, missed
 
-    # The baseline's point estimate: the accepted particle nearest the
-    # observations (an approximate posterior mode), at 4 significant digits,
-    # the precision scenarios/baseline.yaml carries.
-    best = int(np.argmin(distances))
+
+def _posterior_rows(cal, best):
+    """Posterior summary per parameter, and the point estimate (particle ``best``)."""
+    p = cal.parameters
     post_rows, best_rows, weak = [], [], []
-    for k, name in enumerate(names):
-        col = particles[:, k]
-        median = weighted_quantile(col, weights, 0.5)
-        q05, q95 = weighted_quantile(col, weights, 0.05), weighted_quantile(col, weights, 0.95)
-        ratio = (q95 - q05) / (upper[k] - lower[k])
+    for k, name in enumerate(p["names"]):
+        col = cal.particles[:, k]
+        median = weighted_quantile(col, cal.weights, 0.5)
+        q05 = weighted_quantile(col, cal.weights, 0.05)
+        q95 = weighted_quantile(col, cal.weights, 0.95)
+        ratio = (q95 - q05) / (p["upper"][k] - p["lower"][k])
         if ratio > 0.75:
             weak.append(name)
         post_rows.append([f"`{name}`", fmt(median), f"{fmt(q05)} to {fmt(q95)}",
-                          f"{fmt(lower[k])} to {fmt(upper[k])}", f"{ratio:.2f}", sources[k]])
-        value = particles[best, k]
+                          f"{fmt(p['lower'][k])} to {fmt(p['upper'][k])}", f"{ratio:.2f}",
+                          p["source"][k]])
+        value = cal.particles[best, k]
         best_rows.append([f"`{name}`", f"{value:.4g}", fmt(median),
                           "yes" if q05 <= value <= q95 else "no"])
-    best_fit = [[ids[t], fmt(simulated[best, t])] for t in range(len(ids))]
+    return post_rows, best_rows, weak
 
+
+def calibration_sections(path):
+    cal = read_calibration(path)
+    gens = cal.generations
+
+    def a(name):
+        return require_attr(cal.path, cal.attrs, name)
+
+    info = {
+        "method": str(cal.attrs.get("method", "")),
+        "seed": int(a("seed")),
+        "evaluations": int(a("evaluations")),
+        "stop_reason": str(cal.attrs.get("stop_reason", "")),
+        "particles": cal.particles.shape[0],
+        "generations": len(gens["epsilon"]),
+        "replicates": int(a("replicates_per_evaluation")),
+        "fixed_overrides": str(cal.attrs.get("fixed_overrides", "")).splitlines(),
+        "penalty": float(a("undefined_penalty")),
+    }
+    fit_rows, missed = _fit_rows(cal)
+    # The baseline's point estimate: the accepted particle nearest the
+    # observations (an approximate posterior mode), at 4 significant digits,
+    # the precision scenarios/baseline.yaml carries.
+    best = int(np.argmin(cal.distances))
+    post_rows, best_rows, weak = _posterior_rows(cal, best)
+    ids = cal.targets["ids"]
+    best_fit = [[ids[t], fmt(cal.simulated[best, t])] for t in range(len(ids))]
     gen_rows = []
     for g in range(len(gens["epsilon"])):
         acc, ev = int(gens["accepted"][g]), int(gens["evaluated"][g])
         gen_rows.append([g, fmt(gens["epsilon"][g]), acc, ev, f"{100 * acc / ev:.1f}%",
                          fmt(gens["ess"][g])])
-
-    source_rows = [[ids[t], target_sources[t]] for t in range(len(ids))]
+    source_rows = [[ids[t], cal.targets["source"][t]] for t in range(len(ids))]
     return dict(info=info, fit=fit_rows, posterior=post_rows, generations=gen_rows, weak=weak,
                 missed=missed, best=best_rows, best_fit=best_fit,
-                best_distance=distances[best],
-                sources=source_rows, median_distance=np.median(distances))
+                best_distance=cal.distances[best],
+                sources=source_rows, median_distance=np.median(cal.distances))
 
 
 def sensitivity_sections(path):
-    f = open_checked(path, "mutsim-sensitivity")
-    names = strings(f["parameters/names"])
-    lower, upper = f["parameters/lower"][()], f["parameters/upper"][()]
-    outputs = strings(f["outputs/names"])
-    quantity = strings(f["outputs/quantity"])
-    mu_star, mu, sigma = f["morris/mu_star"][()], f["morris/mu"][()], f["morris/sigma"][()]
-    rank = f["morris/rank"][()]
+    sens = read_sensitivity(path)
+    names = sens.parameters["names"]
+    lower, upper = sens.parameters["lower"], sens.parameters["upper"]
+    mu_star, mu, sigma, rank = sens.mu_star, sens.mu, sens.sigma, sens.rank
+
+    def a(name):
+        return require_attr(sens.path, sens.attrs, name)
+
     info = {
-        "trajectories": int(f.attrs["trajectories"]),
-        "levels": int(f.attrs["levels"]),
-        "delta": float(f.attrs["delta"]),
-        "candidates": int(f.attrs["candidate_trajectories"]),
-        "points": f["design/points"].shape[0],
-        "seed": int(f.attrs["seed"]),
-        "fixed_overrides": text_attr(f, "fixed_overrides").splitlines(),
+        "trajectories": int(a("trajectories")),
+        "levels": int(a("levels")),
+        "delta": float(a("delta")),
+        "candidates": int(a("candidate_trajectories")),
+        "points": sens.points,
+        "seed": int(a("seed")),
+        "fixed_overrides": str(sens.attrs.get("fixed_overrides", "")).splitlines(),
     }
     tables = []
-    for o, output in enumerate(outputs):
+    for o, output in enumerate(sens.outputs["names"]):
         order = np.argsort(rank[:, o], kind="stable")
         rows = []
         for k in order:
             ratio = sigma[k, o] / mu_star[k, o] if mu_star[k, o] > 0 else np.nan
             rows.append([int(rank[k, o]), f"`{names[k]}`", f"{fmt(lower[k])} to {fmt(upper[k])}",
                          fmt(mu_star[k, o]), fmt(mu[k, o]), fmt(sigma[k, o]), fmt(ratio)])
-        tables.append((output, quantity[o], rows))
+        tables.append((output, sens.outputs["quantity"][o], rows))
     # Combined ranking: mean rank over the outputs.
     mean_rank = rank.mean(axis=1)
     combined = [[i + 1, f"`{names[k]}`", " / ".join(str(int(r)) for r in rank[k])]
                 for i, k in enumerate(np.argsort(mean_rank, kind="stable"))]
-    return dict(info=info, tables=tables, combined=combined, outputs=outputs)
+    return dict(info=info, tables=tables, combined=combined, outputs=sens.outputs["names"])
 
 
 def minutes(seconds):
     return f"{seconds / 60:.1f} min ({seconds:.0f} s)"
 
 
-def render(cal, sens, args):
-    ci, si = cal["info"], sens["info"]
+def _intro(args):
+    """The title, what made the document, and the commands with their cost."""
     lines = []
     add = lines.append
     add("# Calibration and sensitivity analysis")
@@ -270,11 +244,18 @@ def render(cal, sens, args):
                    + "; on an idle 2-core machine the wall time is about half the CPU time.")
         add(f"Measured wall time on {args.threads} threads: calibration "
             f"{minutes(args.calibrate_seconds)}, sensitivity {minutes(args.sensitivity_seconds)}, "
-            f"together {minutes(total)}. Other work on the machine slows the wall time; the load average "
-            f"(1, 5, 15 min) was {args.load} before / after. "
+            f"together {minutes(total)}. Other work on the machine slows the wall time; "
+            f"the load average (1, 5, 15 min) was {args.load} before / after. "
             f"Both commands accept `--threads N` (default: all cores); the accepted particles "
             f"and the design do not depend on it.{cpu}")
         add("")
+    return lines
+
+
+def _calibration_method(ci):
+    """How the calibration works: method, distance, settings, overrides."""
+    lines = []
+    add = lines.append
     add("## Calibration")
     add("")
     if ci["method"] == "abc-rejection":
@@ -315,6 +296,13 @@ def render(cal, sens, args):
     lines.extend(ci["fixed_overrides"])
     add("```")
     add("")
+    return lines
+
+
+def _calibration_results(cal):
+    """Generations, the fit, the posterior and the point estimate."""
+    lines = []
+    add = lines.append
     add("### Generations")
     add("")
     add(table(["generation", "epsilon", "accepted", "evaluated", "acceptance", "ESS"],
@@ -365,6 +353,13 @@ def render(cal, sens, args):
     add("Its own calibration run (one replicate): " +
         ", ".join(f"{t} {v}" for t, v in cal["best_fit"]) + ".")
     add("")
+    return lines
+
+
+def _calibration_misses(cal, ci):
+    """The targets not reached and why, and the limits of every row."""
+    lines = []
+    add = lines.append
     add("### Targets not reached, and why")
     add("")
     if not cal["missed"]:
@@ -417,7 +412,13 @@ def render(cal, sens, args):
     add("")
     add(table(["target", "source"], cal["sources"]))
     add("")
+    return lines
 
+
+def _sensitivity(sens, si):
+    """Morris screening: one table per output and the combined ranking."""
+    lines = []
+    add = lines.append
     add("## Sensitivity analysis (Morris screening)")
     add("")
     add(f"Morris elementary effects (Morris 1991): {si['trajectories']} trajectories, chosen "
@@ -460,12 +461,19 @@ def render(cal, sens, args):
         "size; raise `trajectories` or `replicates` in `scenarios/sensitivity.yaml` to "
         "separate the lower ranks.")
     add("")
+    return lines
 
+
+def _file_layouts():
+    """The two files' layouts."""
+    lines = []
+    add = lines.append
     add("## File layouts")
     add("")
     add("Both files are written through a temporary file renamed when complete, without "
-        "object modification times. Root attributes: `format` (`mutsim-calibration` or "
-        "`mutsim-sensitivity`), `format_version` (`1.0`), `mutsim_version`, `git_commit`, "
+        "object modification times, every dataset with HDF5's Fletcher32 checksum. Root "
+        "attributes: `format` (`mutsim-calibration` or "
+        "`mutsim-sensitivity`), `format_version` (`1.1`), `mutsim_version`, `git_commit`, "
         "`library_versions`, `config_path`, `calibration_yaml` or `sensitivity_yaml` (the "
         "YAML text), `base_scenario_path`, `base_scenario_yaml`, `fixed_overrides` (one per "
         "line), `seed`, `replicates_per_evaluation`, `batch_size`, `method`.")
@@ -505,6 +513,13 @@ def render(cal, sens, args):
     ]) + "\n\nRoot attributes also hold `trajectories`, `levels`, `delta` and "
         "`candidate_trajectories`.")
     add("")
+    return lines
+
+
+def _references():
+    """The methods' references."""
+    lines = []
+    add = lines.append
     add("## References")
     add("")
     add("- Beaumont, Cornuet, Marin and Robert (2009). Adaptive approximate Bayesian "
@@ -518,6 +533,14 @@ def render(cal, sens, args):
         "scheme for parameter inference and model selection in dynamical systems. "
         "*J. R. Soc. Interface* 6, 187-202.")
     add("")
+    return lines
+
+
+def render(cal, sens, args):
+    ci, si = cal["info"], sens["info"]
+    lines = (_intro(args) + _calibration_method(ci) + _calibration_results(cal)
+             + _calibration_misses(cal, ci) + _sensitivity(sens, si) + _file_layouts()
+             + _references())
     return "\n".join(lines)
 
 
@@ -534,11 +557,11 @@ def main(argv=None):
     p.add_argument("--load", default="unknown")
     p.add_argument("--results", default="results")
     args = p.parse_args(argv)
-    for path in (args.calibration, args.sensitivity):
-        if not Path(path).is_file():
-            sys.exit(f"{path}: no such file")
-    text = render(calibration_sections(args.calibration), sensitivity_sections(args.sensitivity),
-                  args)
+    try:
+        text = render(calibration_sections(args.calibration),
+                      sensitivity_sections(args.sensitivity), args)
+    except FormatError as error:
+        sys.exit(f"calibration_report: {error}")
     Path(args.output).write_text(text)
     return 0
 

@@ -13,6 +13,7 @@ def text_table(headers, rows):
     """Columns padded to their widest cell, for a terminal."""
     widths = [max(len(cell) for cell in column)
               for column in zip(headers, *rows)]
+
     def line(cells):
         return "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()
     return "\n".join([line(headers), line(["-" * w for w in widths])]

@@ -224,11 +224,45 @@ def _size_ratio(events, last_month, replicates, big, small):
     return ratio.reindex(range(replicates)).to_numpy(dtype=float)
 
 
+# The two comparisons of an observed target, by their symbol here and by
+# their name in calibration files (scenarios/calibration.yaml).
+COMPARISONS = {">=": ">=", "==": "==", "at_least": ">=", "equal": "=="}
+
+
+def comparison_symbol(comparison):
+    """'>=' or '==' for either spelling; ValueError for anything else."""
+    if comparison not in COMPARISONS:
+        raise ValueError(f"unknown comparison {comparison!r}")
+    return COMPARISONS[comparison]
+
+
 def matches(values, comparison, observed, tolerance):
-    """Element-wise: does a simulated value agree with the observation?"""
-    if comparison == ">=":
+    """Element-wise: does a simulated value agree with the observation?
+
+    '>=' (at least): value >= observed - tolerance; '==' (equal):
+    |value - observed| <= tolerance. NaN (undefined) never agrees.
+    """
+    values = np.asarray(values, dtype=float)
+    if comparison_symbol(comparison) == ">=":
         return values >= observed - tolerance
     return np.abs(values - observed) <= tolerance
+
+
+def weighted_quantile(values, weights, q):
+    """Inverse of the weighted empirical CDF: the smallest value whose
+    normalised cumulative weight reaches q (as the C++ weighted_quantile of
+    sim/calibration). NaN values and zero weights are dropped."""
+    values = np.asarray(values, float)
+    weights = np.asarray(weights, float)
+    keep = ~np.isnan(values) & (weights > 0)
+    values, weights = values[keep], weights[keep]
+    if values.size == 0:
+        return np.nan
+    order = np.argsort(values, kind="stable")
+    values, weights = values[order], weights[order]
+    cumulative = np.cumsum(weights)
+    i = np.searchsorted(cumulative, q * cumulative[-1] * (1 - 1e-12))
+    return values[min(i, values.size - 1)]
 
 
 def evaluate_targets(series, dates, events, targets=OBSERVED_TARGETS):
