@@ -109,11 +109,14 @@ def read_calibration(path):
         check_version(path, attrs, CALIBRATION_FORMAT)
         f = _File(path, h5)
         parameters, targets = _parameters(f), _targets(f)
-        n = f.length("weights")
         k, s = len(parameters["names"]), len(targets["ids"])
+        particles = np.asarray(read_dataset(path, h5, "particles"))
+        if particles.ndim != 2 or particles.shape[1] != k:
+            f.fail("particles", "does not have one column per parameter")
+        n = particles.shape[0]
         return Calibration(
             path=path, attrs=attrs, parameters=parameters, targets=targets,
-            particles=f.array("particles", (n, k)).astype(float),
+            particles=particles.astype(float),
             weights=f.array("weights", (n,)).astype(float),
             distances=f.array("distances", (n,)).astype(float),
             simulated=f.array("simulated", (n, s)).astype(float),

@@ -169,8 +169,8 @@ def _read_series(path, h5, months, replicates):
         values = np.asarray(read_dataset(path, h5, f"series/{name}"),
                             dtype=np.float64)
         if values.ndim != 2 or values.shape[1] != months:
-            raise FormatError(path, f"/series/{name} has shape "
-                              f"{values.shape}, expected [R, {months}]")
+            raise FormatError(path, f"/series/{name}: has a different number "
+                              "of columns from the months in /time/date")
         if replicates is not None and values.shape[0] != replicates:
             raise FormatError(path, f"/series/{name}: has a different number "
                               "of rows from the root attribute replicates")

@@ -11,8 +11,8 @@
 namespace mutsim::cli {
 
 inline constexpr int kExitOk = 0;
-inline constexpr int kExitFailure = 1;   // a run or output failure
-inline constexpr int kExitBadInput = 2;  // bad scenario or command line
+inline constexpr int kExitFailure = 1;       // a run or output failure
+inline constexpr int kExitBadInput = 2;      // bad scenario or command line
 inline constexpr int kExitSignalBase = 128;  // + the signal: 130 SIGINT, 143 SIGTERM
 
 /// Set to the signal number by SIGINT or SIGTERM once the handlers are in.

@@ -110,8 +110,7 @@ Handle InputFile::open_attribute(const std::string& name, const std::string& obj
 }
 
 bool InputFile::has_attribute(const std::string& name, const std::string& object) const {
-  return has(object) &&
-         H5Aexists_by_name(file_, object.c_str(), name.c_str(), H5P_DEFAULT) > 0;
+  return has(object) && H5Aexists_by_name(file_, object.c_str(), name.c_str(), H5P_DEFAULT) > 0;
 }
 
 std::string InputFile::text_attribute(const std::string& name, const std::string& object) const {
@@ -230,8 +229,7 @@ void InputFile::read_block(const std::string& dataset, const std::vector<hsize_t
                            const std::vector<hsize_t>& count, double* out) const {
   Handle set = open_dataset(dataset);
   Handle space(H5Dget_space(set), H5Sclose, "get the dataspace of " + dataset);
-  if (H5Sselect_hyperslab(space, H5S_SELECT_SET, start.data(), nullptr, count.data(), nullptr) <
-      0)
+  if (H5Sselect_hyperslab(space, H5S_SELECT_SET, start.data(), nullptr, count.data(), nullptr) < 0)
     fail(dataset, "does not have the dimensions expected");
   Handle memory(H5Screate_simple(static_cast<int>(count.size()), count.data(), nullptr), H5Sclose,
                 "create a dataspace");
@@ -319,7 +317,8 @@ void InputFile::verify(const std::string& dataset) const {
   const size_t cell = H5Tget_size(native);
   if (dims.empty() || cells(dims) == 0) return;
   const hsize_t row_cells = cells(dims) / dims[0];
-  const hsize_t rows = std::max<hsize_t>(1, kVerifyBlockBytes / std::max<hsize_t>(1, row_cells * cell));
+  const hsize_t rows =
+      std::max<hsize_t>(1, kVerifyBlockBytes / std::max<hsize_t>(1, row_cells * cell));
   std::vector<char> buffer;
   for (hsize_t first = 0; first < dims[0]; first += rows) {
     std::vector<hsize_t> start(dims.size(), 0), count = dims;
@@ -328,8 +327,8 @@ void InputFile::verify(const std::string& dataset) const {
     Handle space(H5Dget_space(set), H5Sclose, "get a dataspace");
     check(H5Sselect_hyperslab(space, H5S_SELECT_SET, start.data(), nullptr, count.data(), nullptr),
           "select rows of " + dataset);
-    Handle memory(H5Screate_simple(static_cast<int>(count.size()), count.data(), nullptr),
-                  H5Sclose, "create a dataspace");
+    Handle memory(H5Screate_simple(static_cast<int>(count.size()), count.data(), nullptr), H5Sclose,
+                  "create a dataspace");
     buffer.assign(cells(count) * cell, 0);
     if (H5Dread(set, native, memory, space, H5P_DEFAULT, buffer.data()) < 0)
       fail(dataset, "cannot be read: " + last_error());

@@ -158,12 +158,11 @@ void write_fixed_text_dataset(hid_t parent, const std::string& name,
 }
 
 void write_block(hid_t dataset, const std::vector<hsize_t>& start,
-                 const std::vector<hsize_t>& count, const double* values,
-                 const std::string& what) {
+                 const std::vector<hsize_t>& count, const double* values, const std::string& what) {
   Handle file_space(H5Dget_space(dataset), H5Sclose, "get a dataspace");
-  check(H5Sselect_hyperslab(file_space, H5S_SELECT_SET, start.data(), nullptr, count.data(),
-                            nullptr),
-        "select a block of " + what);
+  check(
+      H5Sselect_hyperslab(file_space, H5S_SELECT_SET, start.data(), nullptr, count.data(), nullptr),
+      "select a block of " + what);
   Handle memory(H5Screate_simple(static_cast<int>(count.size()), count.data(), nullptr), H5Sclose,
                 "create a dataspace");
   check(H5Dwrite(dataset, H5T_NATIVE_DOUBLE, memory, file_space, H5P_DEFAULT, values),
@@ -196,8 +195,8 @@ void Table::add_f64(const std::string& name, std::function<double(size_t)> get) 
   add_number<double>(name, H5T_IEEE_F64LE, std::move(get));
 }
 
-void Table::add_text(const std::string& name, size_t width,
-                     std::function<std::string(size_t)> get, H5T_cset_t cset) {
+void Table::add_text(const std::string& name, size_t width, std::function<std::string(size_t)> get,
+                     H5T_cset_t cset) {
   if (width == 0) {
     width = 1;  // HDF5 refuses zero-size strings
     for (size_t row = 0; row < rows_; ++row) width = std::max(width, get(row).size());

@@ -83,8 +83,7 @@ void write_fixed_text_dataset(hid_t parent, const std::string& name,
                               H5T_cset_t cset = H5T_CSET_UTF8);
 /// Writes `count` float64 values at `start` of a dataset made by create_dataset.
 void write_block(hid_t dataset, const std::vector<hsize_t>& start,
-                 const std::vector<hsize_t>& count, const double* values,
-                 const std::string& what);
+                 const std::vector<hsize_t>& count, const double* values, const std::string& what);
 
 /// A compound table written row by row from accessor functions: columns
 /// are packed in the order added.
