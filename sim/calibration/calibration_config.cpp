@@ -12,168 +12,25 @@
 #include <set>
 
 #include "sim/util/errors.hpp"
+#include "sim/yaml/source.hpp"
 
 namespace mutsim::calibration {
 namespace {
 
-constexpr size_t kMaxConfigBytes = size_t{1} << 20;
 constexpr uint32_t kMaxCount = 1000000;
 
+/// A YAML value with its key path and file (sim/yaml/source.hpp).
+using Node = yaml::Value;
+
 std::string read_file(const std::string& path, const char* what) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec))
-    throw ConfigError(fmt::format("{}: is a folder, not a {} file", path, what));
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ConfigError(fmt::format("{}: cannot open the {} file", path, what));
-  std::string text(kMaxConfigBytes + 1, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  text.resize(static_cast<size_t>(in.gcount()));
-  if (text.size() > kMaxConfigBytes)
-    throw ConfigError(fmt::format("{}: larger than the limit of {} bytes", path, kMaxConfigBytes));
-  return text;
+  return yaml::read_file(path, std::string(what));
 }
-
-std::string describe(const YAML::Node& n) {
-  if (n.IsScalar()) {
-    std::string s = n.Scalar();
-    if (s.size() > 60) s = s.substr(0, 60) + "...";
-    return "'" + s + "'";
-  }
-  if (n.IsSequence()) return "a list";
-  if (n.IsMap()) return "a mapping";
-  return "nothing";
-}
-
-/// A YAML node with its key path and the file it came from; every error
-/// names file:line:column and the path.
-class Node {
- public:
-  Node(const std::string& file, YAML::Node node, std::string path, YAML::Mark fallback)
-      : file_(&file), node_(std::move(node)), path_(std::move(path)), fallback_(fallback) {
-    if (node_.IsDefined() && !node_.Mark().is_null()) fallback_ = node_.Mark();
-  }
-
-  [[noreturn]] void fail(const std::string& message) const {
-    throw ConfigError(fmt::format("{}:{}:{}: {}: {}", *file_, fallback_.line + 1,
-                                  fallback_.column + 1, path_.empty() ? "(top level)" : path_,
-                                  message));
-  }
-  std::string where() const {
-    return fmt::format("{}:{}:{}: {}", *file_, fallback_.line + 1, fallback_.column + 1, path_);
-  }
-  bool present() const { return node_.IsDefined() && !node_.IsNull(); }
-  const YAML::Node& yaml() const { return node_; }
-  const std::string& path() const { return path_; }
-
-  /// A mapping's entries, checked for duplicates; `known` lists the allowed keys.
-  void expect_map(const std::vector<std::string>& known) const {
-    if (!node_.IsMap()) fail("expected a mapping, got " + describe(node_));
-    std::set<std::string> seen;
-    for (auto it = node_.begin(); it != node_.end(); ++it) {
-      Node key(*file_, it->first, path_, fallback_);
-      if (!it->first.IsScalar()) key.fail("keys must be plain names");
-      const std::string name = it->first.Scalar();
-      Node named(*file_, it->first, join(name), fallback_);
-      if (!seen.insert(name).second) named.fail("duplicate key");
-      if (std::find(known.begin(), known.end(), name) != known.end()) continue;
-      std::string best;
-      size_t best_distance = std::max<size_t>(2, name.size() / 3) + 1;
-      for (const auto& candidate : known) {
-        const size_t d = edit_distance(name, candidate);
-        if (d < best_distance) best_distance = d, best = candidate;
-      }
-      named.fail(best.empty() ? fmt::format("unknown key (known keys: {})", fmt::join(known, ", "))
-                              : fmt::format("unknown key; did you mean '{}'?", best));
-    }
-  }
-
-  Node operator[](const std::string& key) const {
-    // A missing key yields an "invalid" node that throws on assignment and
-    // Mark(); hand back a plain undefined node instead.
-    if (node_.IsMap()) {
-      YAML::Node found = node_[key];
-      if (found.IsDefined()) return Node(*file_, found, join(key), fallback_);
-    }
-    return Node(*file_, YAML::Node(YAML::NodeType::Undefined), join(key), fallback_);
-  }
-  Node required(const std::string& key) const {
-    Node child = (*this)[key];
-    if (!child.present()) child.fail("missing required key");
-    return child;
-  }
-  std::vector<Node> items() const {
-    if (!node_.IsSequence()) fail("expected a list, got " + describe(node_));
-    std::vector<Node> out;
-    for (size_t i = 0; i < node_.size(); ++i)
-      out.emplace_back(*file_, node_[i], fmt::format("{}[{}]", path_, i), fallback_);
-    return out;
-  }
-
-  double number(double lo, double hi, bool lo_open = false) const {
-    double x = 0;
-    if (!node_.IsScalar() || !YAML::convert<double>::decode(node_, x) || !std::isfinite(x))
-      fail("expected a finite number, got " + describe(node_));
-    if (!(lo_open ? x > lo : x >= lo) || !(x <= hi))
-      fail(
-          fmt::format("must be in {}{}, {}], got {}", lo_open ? "(" : "[", lo, hi, node_.Scalar()));
-    return x;
-  }
-  int64_t whole(int64_t lo, int64_t hi) const {
-    int64_t x = 0;
-    if (!node_.IsScalar() || !YAML::convert<int64_t>::decode(node_, x))
-      fail("expected a whole number, got " + describe(node_));
-    if (x < lo || x > hi) fail(fmt::format("must be in [{}, {}], got {}", lo, hi, node_.Scalar()));
-    return x;
-  }
-  std::string text() const {
-    if (!node_.IsScalar()) fail("expected text, got " + describe(node_));
-    return node_.Scalar();
-  }
-  bool flag() const {
-    bool b = false;
-    if (!node_.IsScalar() || !YAML::convert<bool>::decode(node_, b))
-      fail("expected true or false, got " + describe(node_));
-    return b;
-  }
-  Month month() const {
-    auto m = node_.IsScalar() ? Month::parse(node_.Scalar()) : std::nullopt;
-    if (!m) fail("expected a month as YYYY-MM, got " + describe(node_));
-    return *m;
-  }
-  template <class E>
-  E choice(const std::vector<std::pair<std::string, E>>& options) const {
-    const std::string t = text();
-    std::vector<std::string> names;
-    for (const auto& [name, value] : options) {
-      if (name == t) return value;
-      names.push_back(name);
-    }
-    fail(fmt::format("expected one of {}, got '{}'", fmt::join(names, ", "), t));
-  }
-
- private:
-  std::string join(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
-  const std::string* file_;
-  YAML::Node node_;
-  std::string path_;
-  YAML::Mark fallback_;
-};
 
 YAML::Node parse(const std::string& text, const std::string& name) {
-  try {
-    std::vector<YAML::Node> docs = YAML::LoadAll(text);
-    if (docs.size() > 1)
-      throw ConfigError(fmt::format("{}:{}:1: a second YAML document ('---'); expected one", name,
-                                    docs[1].Mark().line + 1));
-    if (docs.empty() || docs[0].IsNull())
-      throw ConfigError(fmt::format("{}:1:1: the file is empty", name));
-    return docs[0];
-  } catch (const YAML::ParserException& e) {
-    throw ConfigError(fmt::format("{}:{}:{}: YAML syntax error: {}", name, e.mark.line + 1,
-                                  e.mark.column + 1, e.msg));
-  } catch (const YAML::Exception& e) {
-    throw ConfigError(fmt::format("{}: cannot read YAML: {}", name, e.msg));
-  }
+  YAML::Node root = yaml::parse(text, name, "file");
+  if (!root.IsDefined() || root.IsNull())
+    throw ConfigError(fmt::format("{}:1:1: the file is empty", name));
+  return root;
 }
 
 const std::vector<std::string> kModelKeys = {
@@ -262,7 +119,7 @@ Quantity read_quantity(const Node& item, bool allow_target_date) {
                                         {"change", Statistic::Change},
                                         {"size_ratio", Statistic::SizeRatio}});
   const Node date = item.required("date");
-  if (allow_target_date && date.yaml().IsScalar() && date.yaml().Scalar() == "target")
+  if (allow_target_date && date.node().IsScalar() && date.node().Scalar() == "target")
     q.date = std::nullopt;
   else
     q.date = date.month();

@@ -1,7 +1,6 @@
 #include "sim/config/loader.hpp"
 
 #include <yaml-cpp/depthguard.h>
-#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <fmt/format.h>
@@ -19,30 +18,15 @@
 
 namespace mutsim {
 
-size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
-}
-
 namespace {
 
-// Hostile-input limits (docs/RELIABILITY.md). Real scenarios are tens of
-// kilobytes, nest fewer than ten levels and use names of a few dozen
-// characters; the limits bound what an alias (`*x`) repeated many times can
-// copy into the Scenario, and what an error message quotes.
-constexpr size_t kMaxScenarioBytes = size_t{1} << 20;
+// Hostile-input limits (docs/RELIABILITY.md; the size and nesting limits
+// are sim/yaml's). Names are a few dozen characters; the limit bounds what an
+// alias (`*x`) repeated many times can copy into the Scenario.
 constexpr size_t kMaxTextBytes = 1024;
-constexpr size_t kMaxQuotedBytes = 60;
+constexpr const char* kWhat = "scenario";
+
+using yaml::shorten;
 
 std::string join_path(const std::string& prefix, std::string_view key) {
   return prefix.empty() ? std::string(key) : prefix + "." + std::string(key);
@@ -82,20 +66,7 @@ class Origins {
   throw ConfigError(fmt::format("{}: {}: {}", origins.where(path, node, fallback), path, message));
 }
 
-/// At most kMaxQuotedBytes of `text`, cut on a UTF-8 character boundary.
-std::string shorten(const std::string& text) {
-  if (text.size() <= kMaxQuotedBytes) return text;
-  size_t end = kMaxQuotedBytes;
-  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
-  return text.substr(0, end) + fmt::format("... ({} bytes)", text.size());
-}
-
-std::string describe_node(const YAML::Node& node) {
-  if (node.IsScalar()) return fmt::format("'{}'", shorten(node.Scalar()));
-  if (node.IsSequence()) return "a list";
-  if (node.IsMap()) return "a mapping";
-  return "nothing";
-}
+std::string describe_node(const YAML::Node& node) { return yaml::describe(node); }
 
 /// Lists the keys a record declares, for unknown-key checks and suggestions.
 class KeyLister {
@@ -286,15 +257,8 @@ class YamlReader {
     for (auto it = node_.begin(); it != node_.end(); ++it) {
       const std::string key = it->first.IsScalar() ? shorten(it->first.Scalar()) : "?";
       if (std::find(known.begin(), known.end(), key) != known.end()) continue;
-      std::string best;
-      size_t best_distance = std::max<size_t>(2, key.size() / 3) + 1;
-      for (const auto& candidate : known) {
-        size_t d = edit_distance(key, candidate);
-        if (d < best_distance) best_distance = d, best = candidate;
-      }
-      std::string hint = best.empty() ? fmt::format(" (known keys: {})", fmt::join(known, ", "))
-                                      : fmt::format("; did you mean '{}'?", best);
-      fail(origins_, join_path(path_, key), it->first, "unknown key" + hint);
+      fail(origins_, join_path(path_, key), it->first,
+           "unknown key" + yaml::suggestion(key, known));
     }
   }
 
@@ -402,78 +366,20 @@ void apply_override(YAML::Node& root, const std::string& arg) {
   chain.back()[keys.back()] = value;
 }
 
-/// Records where a document starts; ignores everything else.
-struct DocumentStart : YAML::EventHandler {
-  YAML::Mark mark = YAML::Mark::null_mark();
-  void OnDocumentStart(const YAML::Mark& at) override { mark = at; }
-  void OnDocumentEnd() override {}
-  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
-  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
-  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                const std::string&) override {}
-  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                       YAML::EmitterStyle::value) override {}
-  void OnSequenceEnd() override {}
-  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                  YAML::EmitterStyle::value) override {}
-  void OnMapEnd() override {}
-};
-
-/// Refuses text that is not UTF-8 or holds control characters YAML does not
-/// allow (yaml-cpp passes both through into names and labels).
-void check_characters(const std::string& text, const std::string& name) {
-  size_t line = 1;
-  size_t column = 1;
-  for (size_t i = 0; i < text.size();) {
-    const auto byte = static_cast<unsigned char>(text[i]);
-    size_t length = byte < 0x80                    ? 1
-                    : byte >= 0xC2 && byte <= 0xDF ? 2
-                    : byte >= 0xE0 && byte <= 0xEF ? 3
-                    : byte >= 0xF0 && byte <= 0xF4 ? 4
-                                                   : 0;
-    bool valid = length != 0 && i + length <= text.size();
-    for (size_t k = 1; valid && k < length; ++k)
-      valid = (static_cast<unsigned char>(text[i + k]) & 0xC0) == 0x80;
-    if (valid && length >= 3) {  // no overlong forms, surrogates or code points above U+10FFFF
-      const auto second = static_cast<unsigned char>(text[i + 1]);
-      valid = !(byte == 0xE0 && second < 0xA0) && !(byte == 0xED && second > 0x9F) &&
-              !(byte == 0xF0 && second < 0x90) && !(byte == 0xF4 && second > 0x8F);
-    }
-    if (!valid)
-      throw ConfigError(
-          fmt::format("{}:{}:{}: the scenario is not UTF-8 text (byte 0x{:02X}); save it as UTF-8",
-                      name, line, column, byte));
-    if ((byte < 0x20 && byte != '\t' && byte != '\n' && byte != '\r') || byte == 0x7F)
-      throw ConfigError(fmt::format("{}:{}:{}: control character 0x{:02X} is not allowed in YAML",
-                                    name, line, column, byte));
-    if (byte == '\n') {
-      ++line;
-      column = 1;
-    } else {
-      ++column;
-    }
-    i += length;
-  }
+YAML::Node parse_scenario_yaml(const std::string& text, const std::string& name) {
+  return yaml::parse(text, name, kWhat);
 }
 
 void require_mapping(const YAML::Node& root, const std::string& name) {
-  if (!root.IsDefined() || root.IsNull())
-    throw ConfigError(fmt::format("{}:1:1: the scenario is empty", name));
-  if (!root.IsMap())
-    throw ConfigError(fmt::format("{}:{}:{}: the scenario must be a mapping of sections, got {}",
-                                  name, root.Mark().line + 1, root.Mark().column + 1,
-                                  describe_node(root)));
+  yaml::require_mapping(root, name, kWhat);
 }
-
-YAML::Node parse_scenario_yaml(const std::string& text, const std::string& name);
-std::string read_scenario_file(const std::string& path);
 
 LoadedScenario load_from_root(YAML::Node parsed, const std::string& name, std::string text,
                               const std::vector<std::string>& overrides) {
   std::vector<std::pair<std::string, std::string>> overridden;
   require_mapping(parsed, name);
   const ResolvedScenario resolved = resolve_extends(parsed, name, [](const std::string& parent) {
-    YAML::Node node = parse_scenario_yaml(read_scenario_file(parent), parent);
+    YAML::Node node = parse_scenario_yaml(yaml::read_file(parent, kWhat), parent);
     require_mapping(node, parent);
     return node;
   });
@@ -517,67 +423,6 @@ LoadedScenario load_from_root(YAML::Node parsed, const std::string& name, std::s
 
 }  // namespace
 
-namespace {
-
-/// The hardened parse of one scenario file's text (size, characters, one
-/// document, nesting depth), used for the scenario and each parent.
-YAML::Node parse_scenario_yaml(const std::string& text, const std::string& name) {
-  if (text.size() > kMaxScenarioBytes)
-    throw ConfigError(fmt::format("{}: the scenario is {} bytes, more than the limit of {} bytes",
-                                  name, text.size(), kMaxScenarioBytes));
-  check_characters(text, name);
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-    // YAML::Load reads the first document only. Not YAML::LoadAll: on some
-    // input (",a]") yaml-cpp 0.7 yields empty documents without end, and
-    // LoadAll collects them until memory runs out (found by fuzzing).
-    std::istringstream stream(text);
-    YAML::Parser parser(stream);
-    DocumentStart second;
-    parser.HandleNextDocument(second);
-    second.mark = YAML::Mark::null_mark();
-    if (parser.HandleNextDocument(second))
-      throw ConfigError(
-          fmt::format("{}:{}:{}: more YAML after the first document (a second document, or a stray "
-                      "character); a scenario is one document",
-                      name, second.mark.line + 1, second.mark.column + 1));
-  } catch (const YAML::DeepRecursion& e) {
-    // yaml-cpp's parser recurses once per level and stops itself at a fixed
-    // depth (about 500 levels); scenarios need fewer than ten.
-    throw ConfigError(fmt::format("{}:{}:{}: YAML nested too deeply (more than {} levels)", name,
-                                  e.mark.line + 1, e.mark.column + 1, e.depth()));
-  } catch (const YAML::ParserException& e) {
-    throw ConfigError(fmt::format("{}:{}:{}: YAML syntax error: {}", name, e.mark.line + 1,
-                                  e.mark.column + 1, e.msg));
-  } catch (const YAML::Exception& e) {
-    throw ConfigError(fmt::format("{}: cannot read YAML: {}", name, e.msg));
-  }
-  return root;
-}
-
-/// Reads a scenario file, refusing folders and files over the size limit
-/// without reading them whole.
-std::string read_scenario_file(const std::string& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec))
-    throw ConfigError(fmt::format("{}: is a folder, not a scenario file", path));
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ConfigError(fmt::format("{}: cannot open the scenario file", path));
-  // Read one byte past the limit, so /dev/zero or a huge file is refused
-  // without reading it all.
-  std::string text(kMaxScenarioBytes + 1, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  if (in.bad()) throw ConfigError(fmt::format("{}: cannot read the scenario file", path));
-  text.resize(static_cast<size_t>(in.gcount()));
-  if (text.size() > kMaxScenarioBytes)
-    throw ConfigError(fmt::format("{}: the scenario is larger than the limit of {} bytes", path,
-                                  kMaxScenarioBytes));
-  return text;
-}
-
-}  // namespace
-
 LoadedScenario load_scenario_text(const std::string& text, const std::string& name,
                                   const std::vector<std::string>& overrides) {
   return load_from_root(parse_scenario_yaml(text, name), name, text, overrides);
@@ -585,7 +430,7 @@ LoadedScenario load_scenario_text(const std::string& text, const std::string& na
 
 LoadedScenario load_scenario_file(const std::string& path,
                                   const std::vector<std::string>& overrides) {
-  return load_scenario_text(read_scenario_file(path), path, overrides);
+  return load_scenario_text(yaml::read_file(path, kWhat), path, overrides);
 }
 
 }  // namespace mutsim

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "sim/config/scenario.hpp"
+#include "sim/yaml/source.hpp"  // edit_distance
 
 namespace mutsim {
 
@@ -30,8 +31,5 @@ std::string emit_scenario_yaml(const Scenario& s);
 /// Markdown table of every parameter: key path, type, default, range, unit,
 /// meaning, source. docs/ODD.md embeds it; a test keeps the two equal.
 std::string parameter_table_markdown();
-
-/// Levenshtein distance, for did-you-mean suggestions.
-size_t edit_distance(std::string_view a, std::string_view b);
 
 }  // namespace mutsim

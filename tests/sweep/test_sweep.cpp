@@ -26,6 +26,7 @@
 #include "sim/config/loader.hpp"
 #include "sim/engine/simulation.hpp"
 #include "sim/sweep/design.hpp"
+#include "sim/sweep/merge.hpp"
 #include "sim/sweep/runner.hpp"
 #include "sim/sweep/sweep_file.hpp"
 #include "sim/util/errors.hpp"
@@ -311,7 +312,7 @@ TEST_CASE("sweep: a bad sweep file names file:line:column and the key", "[unit][
       error_of(head +
                "replicate: 3\ndesign: {type: factorial, parameters: {attitude.baseline: [0]}}\n"),
       Catch::StartsWith(box.path("bad.yaml") +
-                        ":2:1: replicate: unknown key (did you mean 'replicates'?)"));
+                        ":2:1: replicate: unknown key; did you mean 'replicates'?"));
   CHECK_THAT(
       error_of(head + "design:\n  type: factorial\n  parameters:\n    attitude.baselin: [0]\n"),
       Catch::StartsWith(box.path("bad.yaml") +
