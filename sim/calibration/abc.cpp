@@ -211,41 +211,64 @@ AbcResult run_rejection(const Box& prior, const EvaluateFn& evaluate, size_t sim
   return result;
 }
 
+/// Generation `gen`'s tolerance and proposal kernel: epsilon the `quantile`
+/// of the previous generation's distances, the kernel's sd per parameter,
+/// and the previous weights' cumulative sums for drawing particles.
+struct Kernel {
+  double epsilon = 0;
+  std::vector<double> sd;
+  std::vector<double> cumulative;
+};
+
+Kernel next_kernel(const Box& prior, const Generation* prev, const AbcSettings& s) {
+  Kernel kernel;
+  kernel.epsilon = s.epsilon;
+  if (!prev) return kernel;
+  std::vector<double> d = prev->distances;
+  std::sort(d.begin(), d.end());
+  // Lower empirical quantile, so epsilon is one of the distances.
+  const size_t at = static_cast<size_t>(std::floor(s.quantile * (d.size() - 1)));
+  kernel.epsilon = std::max(d[at], s.min_epsilon);
+  kernel.sd = kernel_sd(prior, *prev);
+  kernel.cumulative.resize(prev->accepted);
+  std::partial_sum(prev->weights.begin(), prev->weights.end(), kernel.cumulative.begin());
+  return kernel;
+}
+
+/// Candidate `index` of generation `gen`: a prior draw (generation 0), else
+/// a previous particle drawn by weight and perturbed, redrawn outside the prior.
+ProposeFn smc_proposal(const Box& prior, const AbcSettings& s, uint32_t gen, const Generation* prev,
+                       const Kernel& kernel) {
+  return [&prior, &s, gen, prev, &kernel](uint32_t index) {
+    const size_t K = prior.size();
+    Stream rng(s.seed, gen, 0, index, Purpose::CalibrationProposal);
+    if (!prev) return prior_draw(prior, rng);
+    boost::random::normal_distribution<double> normal(0.0, 1.0);
+    std::vector<double> theta(K);
+    const auto& cumulative = kernel.cumulative;
+    for (int attempt = 0; attempt < kMaxProposalAttempts; ++attempt) {
+      const double u = rng.uniform() * cumulative.back();
+      const auto j = static_cast<size_t>(std::min<std::ptrdiff_t>(
+          std::upper_bound(cumulative.begin(), cumulative.end(), u) - cumulative.begin(),
+          static_cast<std::ptrdiff_t>(prev->accepted) - 1));
+      for (size_t k = 0; k < K; ++k)
+        theta[k] = prev->particles[j * K + k] + kernel.sd[k] * normal(rng);
+      if (prior.contains(theta.data())) return theta;
+    }
+    // Practically unreachable: fall back to a prior draw from the same stream.
+    return prior_draw(prior, rng);
+  };
+}
+
 AbcResult run_smc(const Box& prior, const EvaluateFn& evaluate, size_t simulated_size,
                   const AbcSettings& s, const AbcCallbacks& callbacks) {
   AbcResult result;
-  const size_t K = prior.size();
   for (uint32_t gen = 0; gen < s.generations; ++gen) {
-    double epsilon = s.epsilon;
-    std::vector<double> sd;
-    std::vector<double> cumulative;
     const Generation* prev = gen ? &result.generations.back() : nullptr;
-    if (prev) {
-      std::vector<double> d = prev->distances;
-      std::sort(d.begin(), d.end());
-      // Lower empirical quantile, so epsilon is one of the distances.
-      const size_t at = static_cast<size_t>(std::floor(s.quantile * (d.size() - 1)));
-      epsilon = std::max(d[at], s.min_epsilon);
-      sd = kernel_sd(prior, *prev);
-      cumulative.resize(prev->accepted);
-      std::partial_sum(prev->weights.begin(), prev->weights.end(), cumulative.begin());
-    }
-    const ProposeFn propose = [&](uint32_t index) {
-      Stream rng(s.seed, gen, 0, index, Purpose::CalibrationProposal);
-      if (!prev) return prior_draw(prior, rng);
-      boost::random::normal_distribution<double> normal(0.0, 1.0);
-      std::vector<double> theta(K);
-      for (int attempt = 0; attempt < kMaxProposalAttempts; ++attempt) {
-        const double u = rng.uniform() * cumulative.back();
-        const auto j = static_cast<size_t>(std::min<std::ptrdiff_t>(
-            std::upper_bound(cumulative.begin(), cumulative.end(), u) - cumulative.begin(),
-            static_cast<std::ptrdiff_t>(prev->accepted) - 1));
-        for (size_t k = 0; k < K; ++k) theta[k] = prev->particles[j * K + k] + sd[k] * normal(rng);
-        if (prior.contains(theta.data())) return theta;
-      }
-      // Practically unreachable: fall back to a prior draw from the same stream.
-      return prior_draw(prior, rng);
-    };
+    const Kernel kernel = next_kernel(prior, prev, s);
+    const double epsilon = kernel.epsilon;
+    const std::vector<double>& sd = kernel.sd;
+    const ProposeFn propose = smc_proposal(prior, s, gen, prev, kernel);
     auto g = sequential_generation(gen, epsilon, propose, evaluate, s, simulated_size, callbacks,
                                    result.evaluations);
     if (!g) {

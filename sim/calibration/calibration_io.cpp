@@ -88,6 +88,57 @@ void write_atomically(const std::string& path, bool overwrite, Fill fill) {
   write_file_atomically(path, image, overwrite);
 }
 
+void targets_group(hid_t file, const CalibrationConfig& config) {
+  Handle targets = group(file, "targets");
+  std::vector<std::string> ids, quantities, comparisons, sources;
+  std::vector<double> observed, tolerance;
+  for (const auto& t : config.targets) {
+    ids.push_back(t.quantity.id);
+    quantities.push_back(t.quantity.describe());
+    comparisons.push_back(t.comparison == Comparison::AtLeast ? "at_least" : "equal");
+    sources.push_back(t.source);
+    observed.push_back(t.observed);
+    tolerance.push_back(t.tolerance);
+  }
+  texts(targets, "ids", ids);
+  texts(targets, "quantity", quantities);
+  texts(targets, "comparison", comparisons);
+  doubles(targets, "observed", {observed.size()}, observed);
+  doubles(targets, "tolerance", {tolerance.size()}, tolerance);
+  texts(targets, "source", sources);
+}
+
+/// Every generation's population; every completed generation has N
+/// particles (rejection: one generation).
+void generations_group(hid_t file, const AbcResult& result, hsize_t N, size_t K, size_t S) {
+  Handle gens = group(file, "generations");
+  std::vector<double> epsilon, ess;
+  std::vector<uint32_t> accepted, evaluated;
+  std::vector<double> particles, distances, weights, simulated;
+  std::vector<uint64_t> seeds;
+  for (const auto& g : result.generations) {
+    epsilon.push_back(g.epsilon);
+    ess.push_back(g.ess);
+    accepted.push_back(g.accepted);
+    evaluated.push_back(g.evaluated);
+    particles.insert(particles.end(), g.particles.begin(), g.particles.end());
+    distances.insert(distances.end(), g.distances.begin(), g.distances.end());
+    weights.insert(weights.end(), g.weights.begin(), g.weights.end());
+    simulated.insert(simulated.end(), g.simulated.begin(), g.simulated.end());
+    seeds.insert(seeds.end(), g.seeds.begin(), g.seeds.end());
+  }
+  const hsize_t G = result.generations.size();
+  doubles(gens, "epsilon", {G}, epsilon);
+  u32s(gens, "accepted", accepted);
+  u32s(gens, "evaluated", evaluated);
+  doubles(gens, "ess", {G}, ess);
+  doubles(gens, "particles", {G, N, K}, particles);
+  doubles(gens, "distances", {G, N}, distances);
+  doubles(gens, "weights", {G, N}, weights);
+  doubles(gens, "simulated", {G, N, S}, simulated);
+  u64s(gens, "seeds", {G, N}, seeds);
+}
+
 }  // namespace
 
 void write_calibration_file(const std::string& path, const CalibrationConfig& config,
@@ -106,24 +157,7 @@ void write_calibration_file(const std::string& path, const CalibrationConfig& co
                    "undefined_penalty");
     parameters_group(file, m);
 
-    Handle targets = group(file, "targets");
-    std::vector<std::string> ids, quantities, comparisons, sources;
-    std::vector<double> observed, tolerance;
-    for (const auto& t : config.targets) {
-      ids.push_back(t.quantity.id);
-      quantities.push_back(t.quantity.describe());
-      comparisons.push_back(t.comparison == Comparison::AtLeast ? "at_least" : "equal");
-      sources.push_back(t.source);
-      observed.push_back(t.observed);
-      tolerance.push_back(t.tolerance);
-    }
-    texts(targets, "ids", ids);
-    texts(targets, "quantity", quantities);
-    texts(targets, "comparison", comparisons);
-    doubles(targets, "observed", {observed.size()}, observed);
-    doubles(targets, "tolerance", {tolerance.size()}, tolerance);
-    texts(targets, "source", sources);
-
+    targets_group(file, config);
     const size_t K = m.parameters.size();
     const size_t S = config.targets.size();
     const Generation& post = result.posterior();
@@ -134,33 +168,7 @@ void write_calibration_file(const std::string& path, const CalibrationConfig& co
     doubles(file, "simulated", {N, S}, post.simulated);
     u64s(file, "seeds", {N}, post.seeds);
 
-    Handle gens = group(file, "generations");
-    std::vector<double> epsilon, ess;
-    std::vector<uint32_t> accepted, evaluated;
-    std::vector<double> particles, distances, weights, simulated;
-    std::vector<uint64_t> seeds;
-    for (const auto& g : result.generations) {
-      epsilon.push_back(g.epsilon);
-      ess.push_back(g.ess);
-      accepted.push_back(g.accepted);
-      evaluated.push_back(g.evaluated);
-      particles.insert(particles.end(), g.particles.begin(), g.particles.end());
-      distances.insert(distances.end(), g.distances.begin(), g.distances.end());
-      weights.insert(weights.end(), g.weights.begin(), g.weights.end());
-      simulated.insert(simulated.end(), g.simulated.begin(), g.simulated.end());
-      seeds.insert(seeds.end(), g.seeds.begin(), g.seeds.end());
-    }
-    const hsize_t G = result.generations.size();
-    doubles(gens, "epsilon", {G}, epsilon);
-    u32s(gens, "accepted", accepted);
-    u32s(gens, "evaluated", evaluated);
-    doubles(gens, "ess", {G}, ess);
-    // Every completed generation has N particles (rejection: one generation).
-    doubles(gens, "particles", {G, N, K}, particles);
-    doubles(gens, "distances", {G, N}, distances);
-    doubles(gens, "weights", {G, N}, weights);
-    doubles(gens, "simulated", {G, N, S}, simulated);
-    u64s(gens, "seeds", {G, N}, seeds);
+    generations_group(file, result, N, K, S);
   });
 }
 

@@ -183,14 +183,8 @@ int summary_command(const std::string& file, bool json) {
   return 0;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  CLI::App app{"mutsim: agent-based simulation of public service mutualisation"};
-  app.set_version_flag("--version", fmt::format("mutsim {} ({})", mutsim_version(), git_commit()));
-  app.require_subcommand(1);
-
-  RunArgs run;
+/// `mutsim run` and its options, parsed into `run`.
+CLI::App* add_run_command(CLI::App& app, RunArgs& run) {
   auto* run_cmd = app.add_subcommand("run", "run a scenario and write its time series to HDF5");
   run_cmd->add_option("scenario", run.scenario, "scenario YAML file")->required();
   run_cmd->add_option("-o,--output", run.output, "output HDF5 file")->required();
@@ -207,6 +201,18 @@ int main(int argc, char** argv) {
       ->allow_extra_args(false);
   run_cmd->add_flag("--force", run.force, "replace an existing output file");
   run_cmd->add_flag("-q,--quiet", run.quiet, "print nothing but errors");
+  return run_cmd;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"mutsim: agent-based simulation of public service mutualisation"};
+  app.set_version_flag("--version", fmt::format("mutsim {} ({})", mutsim_version(), git_commit()));
+  app.require_subcommand(1);
+
+  RunArgs run;
+  CLI::App* run_cmd = add_run_command(app, run);
 
   std::string validate_file;
   std::vector<std::string> validate_overrides;

@@ -197,7 +197,7 @@ struct AttitudeParams {
   double contract_reference_years;
 };
 template <class V>
-void describe(V& v, AttitudeParams& p) {
+void describe_attitude_target(V& v, AttitudeParams& p) {
   v.num(p.baseline, {.key = "baseline",
                      .def = 0.1,
                      .lo = -1,
@@ -252,6 +252,10 @@ void describe(V& v, AttitudeParams& p) {
          .hi = 5,
          .unit = "attitude",
          .meaning = "gain per unit of engagement x information and support level"});
+}
+
+template <class V>
+void describe_attitude_dynamics(V& v, AttitudeParams& p) {
   v.num(p.service_culture_sd,
         {.key = "service_culture_sd",
          .def = 0.25,
@@ -300,6 +304,13 @@ void describe(V& v, AttitudeParams& p) {
          .unit = "years",
          .meaning = "contract length regarded as fully secure (security = years / this, "
                     "capped at 1)"});
+}
+
+// In parts only for length; the order of the calls is the parameter table's.
+template <class V>
+void describe(V& v, AttitudeParams& p) {
+  describe_attitude_target(v, p);
+  describe_attitude_dynamics(v, p);
 }
 
 struct WaitAndSeeParams {
@@ -356,7 +367,7 @@ struct PipelineParams {
   double forced_separation_consent;
 };
 template <class V>
-void describe(V& v, PipelineParams& p) {
+void describe_pipeline_entry(V& v, PipelineParams& p) {
   v.num(p.quorum, {.key = "quorum",
                    .def = 0.3,
                    .lo = 0,
@@ -409,6 +420,10 @@ void describe(V& v, PipelineParams& p) {
                            .hi = 30,
                            .unit = "logit",
                            .meaning = "monthly log-odds exploring -> in progress"});
+}
+
+template <class V>
+void describe_pipeline_odds(V& v, PipelineParams& p) {
   v.num(p.spinout_logit, {.key = "spinout_logit",
                           .def = -3.3,
                           .lo = -30,
@@ -463,6 +478,10 @@ void describe(V& v, PipelineParams& p) {
                                    .hi = 20,
                                    .unit = "1",
                                    .meaning = "abandonment log-odds fall by this times viability"});
+}
+
+template <class V>
+void describe_pipeline_limits(V& v, PipelineParams& p) {
   v.num(p.size_reference_staff, {.key = "size_reference_staff",
                                  .def = 50,
                                  .lo = 1,
@@ -495,6 +514,14 @@ void describe(V& v, PipelineParams& p) {
          .hi = 1,
          .unit = "probability",
          .meaning = "board consent where the route forces separation (TCS divestment)"});
+}
+
+// In parts only for length; the order of the calls is the parameter table's.
+template <class V>
+void describe(V& v, PipelineParams& p) {
+  describe_pipeline_entry(v, p);
+  describe_pipeline_odds(v, p);
+  describe_pipeline_limits(v, p);
 }
 
 // ---------------------------------------------------------------- routes

@@ -135,8 +135,7 @@ RawDesign read_points_design(const yaml::Value& design) {
     std::vector<YAML::Node> row;
     for (const auto& name : raw.names) {
       const yaml::Value value = point[name];
-      if (!value.node().IsDefined())
-        point.fail(fmt::format("'{}' missing (set in point 0)", name));
+      if (!value.node().IsDefined()) point.fail(fmt::format("'{}' missing (set in point 0)", name));
       row.push_back(value.node());
     }
     raw.rows.push_back(std::move(row));
@@ -155,7 +154,8 @@ RawDesign read_factorial_design(const yaml::Value& design) {
     std::vector<YAML::Node> values;
     for (const auto& v : value.node()) values.push_back(v);
     total *= values.size();
-    if (total > kMaxPoints) value.fail(fmt::format("the design has more than {} points", kMaxPoints));
+    if (total > kMaxPoints)
+      value.fail(fmt::format("the design has more than {} points", kMaxPoints));
     levels.push_back(std::move(values));
   }
   // The first parameter varies slowest, as in nested loops written in file order.

@@ -51,7 +51,6 @@ std::string join(const std::vector<Segment>& segments, size_t count) {
   return out;
 }
 
-
 }  // namespace
 
 SplitPath split_path(std::vector<Segment> segments) {

@@ -86,8 +86,8 @@ void check_characters(const std::string& text, const std::string& name, const st
     const size_t length = utf8_length(byte);
     if (!valid_utf8_at(text, i, length))
       throw ConfigError(
-          fmt::format("{}:{}:{}: the {} is not UTF-8 text (byte 0x{:02X}); save it as UTF-8",
-                      name, line, column, what, byte));
+          fmt::format("{}:{}:{}: the {} is not UTF-8 text (byte 0x{:02X}); save it as UTF-8", name,
+                      line, column, what, byte));
     if ((byte < 0x20 && byte != '\t' && byte != '\n' && byte != '\r') || byte == 0x7F)
       throw ConfigError(fmt::format("{}:{}:{}: control character 0x{:02X} is not allowed in YAML",
                                     name, line, column, byte));
@@ -233,7 +233,8 @@ std::vector<std::pair<Value, Value>> Value::entries() const {
   std::vector<std::pair<Value, Value>> out;
   std::set<std::string> seen;
   for (auto it = node_.begin(); it != node_.end(); ++it) {
-    if (!it->first.IsScalar()) Value(*file_, it->first, path_, mark_).fail("keys must be plain names");
+    if (!it->first.IsScalar())
+      Value(*file_, it->first, path_, mark_).fail("keys must be plain names");
     const std::string path = join(shorten(it->first.Scalar()));
     Value key(*file_, it->first, path, mark_);
     if (!seen.insert(it->first.Scalar()).second) key.fail("duplicate key");

@@ -130,6 +130,10 @@ void write_dataset(hid_t parent, const std::string& name, const std::vector<hsiz
   write_numbers(parent, name, dims, values, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, layout);
 }
 void write_dataset(hid_t parent, const std::string& name, const std::vector<hsize_t>& dims,
+                   std::span<const uint8_t> values, const Layout& layout) {
+  write_numbers(parent, name, dims, values, H5T_STD_U8LE, H5T_NATIVE_UINT8, layout);
+}
+void write_dataset(hid_t parent, const std::string& name, const std::vector<hsize_t>& dims,
                    std::span<const uint32_t> values, const Layout& layout) {
   write_numbers(parent, name, dims, values, H5T_STD_U32LE, H5T_NATIVE_UINT32, layout);
 }

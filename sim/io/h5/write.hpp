@@ -69,6 +69,8 @@ Handle create_dataset(hid_t parent, const std::string& name, hid_t file_type,
 void write_dataset(hid_t parent, const std::string& name, const std::vector<hsize_t>& dims,
                    std::span<const double> values, const Layout& layout = {});
 void write_dataset(hid_t parent, const std::string& name, const std::vector<hsize_t>& dims,
+                   std::span<const uint8_t> values, const Layout& layout = {});
+void write_dataset(hid_t parent, const std::string& name, const std::vector<hsize_t>& dims,
                    std::span<const uint32_t> values, const Layout& layout = {});
 void write_dataset(hid_t parent, const std::string& name, const std::vector<hsize_t>& dims,
                    std::span<const uint64_t> values, const Layout& layout = {});
