@@ -1,6 +1,6 @@
 # Thin wrapper over CMake presets (in the manner of DuckDB's Makefile).
 # Every target that builds first installs missing Debian packages.
-.PHONY: deps build debug run test test-quick test-cpp test-python bench report clean format \
+.PHONY: deps build debug run test test-quick test-cpp test-python lint bench report clean format \
         format-check calibration-report \
         test-sanitizers test-asan test-tsan fuzz fuzz-short
 
@@ -28,11 +28,11 @@ run: build
 	$(PYTHON) analysis/patterns.py results/baseline.h5
 
 # The whole suite, as CI runs it: the release build's ctest and pytest, the
-# unit tests under ASan+UBSan and under ThreadSanitizer, and a short fuzz of
-# the scenario loader (12.6 minutes from a fresh clone on 2 idle cores, most
-# of it building the three instrumented trees). `test-quick` is the release
+# lint stages, the unit tests under ASan+UBSan and under ThreadSanitizer, and
+# a short fuzz of the scenario loader (most of the time goes to building the
+# three instrumented trees and to clang-tidy). `test-quick` is the release
 # part alone.
-test: test-quick test-sanitizers fuzz-short
+test: test-quick lint test-sanitizers fuzz-short
 
 test-quick: build test-cpp test-python
 
@@ -41,6 +41,15 @@ test-cpp:
 
 test-python:
 	$(PYTHON) -m pytest -q analysis/tests
+
+# Lint (issue 11): no function over 60 lines in sim/ or analysis/, flake8
+# over analysis/ (analysis/.flake8), clang-tidy over sim/ with .clang-tidy's
+# checks and zero findings. The layering is checked by every build
+# (scripts/check-layers.py).
+lint: build
+	$(PYTHON) scripts/check-function-length.py
+	cd analysis && $(PYTHON) -m flake8
+	JOBS=$(JOBS) bash scripts/run-clang-tidy.sh build
 
 # Reliability (issue 7): the [unit] tests and a regression subset under
 # ASan+UBSan and under ThreadSanitizer (with oneTBB built from Debian's source

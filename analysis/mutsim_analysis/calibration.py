@@ -6,6 +6,7 @@ dimensions that agree with each other. Anything else raises
 ``FormatError`` naming the file and the object.
 """
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -101,14 +102,22 @@ def _generations(f):
             for key in ("epsilon", "accepted", "evaluated", "ess")}
 
 
+@contextmanager
+def _opened(path, fmt):
+    """The open file of format `fmt`, its root attributes and its parameters."""
+    with open_h5(path) as h5:
+        attrs = read_attrs(path, h5)
+        check_version(path, attrs, fmt)
+        f = _File(path, h5)
+        yield f, attrs, _parameters(f)
+
+
 def read_calibration(path):
     """Load a calibration file, or raise ``FormatError``."""
     path = Path(path)
-    with open_h5(path) as h5:
-        attrs = read_attrs(path, h5)
-        check_version(path, attrs, CALIBRATION_FORMAT)
-        f = _File(path, h5)
-        parameters, targets = _parameters(f), _targets(f)
+    with _opened(path, CALIBRATION_FORMAT) as (f, attrs, parameters):
+        h5 = f.h5
+        targets = _targets(f)
         k, s = len(parameters["names"]), len(targets["ids"])
         particles = np.asarray(read_dataset(path, h5, "particles"))
         if particles.ndim != 2 or particles.shape[1] != k:
@@ -126,11 +135,8 @@ def read_calibration(path):
 def read_sensitivity(path):
     """Load a sensitivity file, or raise ``FormatError``."""
     path = Path(path)
-    with open_h5(path) as h5:
-        attrs = read_attrs(path, h5)
-        check_version(path, attrs, SENSITIVITY_FORMAT)
-        f = _File(path, h5)
-        parameters = _parameters(f)
+    with _opened(path, SENSITIVITY_FORMAT) as (f, attrs, parameters):
+        h5 = f.h5
         o = f.length("outputs/names")
         k = len(parameters["names"])
         points = np.asarray(read_dataset(path, h5, "design/points"))

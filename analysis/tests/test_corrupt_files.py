@@ -115,14 +115,23 @@ def assert_one_message(done, *words):
         assert str(word) in done.stderr
 
 
-# (damage, arguments, the object the message must name)
-RUN_CASES = {
+# (damage, arguments, the object the message must name); run files and
+# sweep files share these, and each has a table of its own to damage.
+COMMON_CASES = {
     "series chunk": (flip_chunk_byte, ("series/share_in_mutuals",), "/series/share_in_mutuals"),
-    "events chunk": (flip_chunk_byte, ("events",), "/events"),
     "truncated": (truncate, (), "damaged"),
     "replicates attribute": (set_attribute, ("replicates", np.uint32(3)), "replicates"),
     "/time/date against the columns": (shorten_dates, (), "/time/date"),
+}
+RUN_CASES = {
+    **COMMON_CASES,
+    "events chunk": (flip_chunk_byte, ("events",), "/events"),
     "missing /organisations": (delete, ("organisations",), "/organisations"),
+}
+SHARD_CASES = {
+    **COMMON_CASES,
+    "points chunk": (flip_chunk_byte, ("points",), "/points"),
+    "missing /points": (delete, ("points",), "/points"),
 }
 
 
@@ -144,16 +153,6 @@ def test_the_undamaged_originals_read(files):
     done = mutsim("merge", files / "shard0.h5", files / "shard1.h5", "-o",
                   files / "merged.h5", "-q")
     assert done.returncode == 0, done.stderr
-
-
-SHARD_CASES = {
-    "series chunk": (flip_chunk_byte, ("series/share_in_mutuals",), "/series/share_in_mutuals"),
-    "points chunk": (flip_chunk_byte, ("points",), "/points"),
-    "truncated": (truncate, (), "damaged"),
-    "replicates attribute": (set_attribute, ("replicates", np.uint32(5)), "replicates"),
-    "/time/date against the columns": (shorten_dates, (), "/time/date"),
-    "missing /points": (delete, ("points",), "/points"),
-}
 
 
 @pytest.mark.parametrize("case", SHARD_CASES)

@@ -19,18 +19,18 @@ void text_attribute(hid_t object, const char* name, const std::string& value) {
   h5::write_text_attribute(object, name, value);
 }
 
-void doubles(hid_t parent, const char* name, std::vector<hsize_t> dims,
+void doubles(hid_t parent, const char* name, const std::vector<hsize_t>& dims,
              const std::vector<double>& data) {
   h5::write_dataset(parent, name, dims, std::span<const double>(data));
 }
-void u32s(hid_t parent, const char* name, std::vector<hsize_t> dims,
+void u32s(hid_t parent, const char* name, const std::vector<hsize_t>& dims,
           const std::vector<uint32_t>& data) {
   h5::write_dataset(parent, name, dims, std::span<const uint32_t>(data));
 }
 void u32s(hid_t parent, const char* name, const std::vector<uint32_t>& data) {
   u32s(parent, name, {data.size()}, data);
 }
-void u64s(hid_t parent, const char* name, std::vector<hsize_t> dims,
+void u64s(hid_t parent, const char* name, const std::vector<hsize_t>& dims,
           const std::vector<uint64_t>& data) {
   h5::write_dataset(parent, name, dims, std::span<const uint64_t>(data));
 }

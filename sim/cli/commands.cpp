@@ -204,9 +204,7 @@ CLI::App* add_run_command(CLI::App& app, RunArgs& run) {
   return run_cmd;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run_main(int argc, char** argv) {
   CLI::App app{"mutsim: agent-based simulation of public service mutualisation"};
   app.set_version_flag("--version", fmt::format("mutsim {} ({})", mutsim_version(), git_commit()));
   app.require_subcommand(1);
@@ -251,6 +249,16 @@ int main(int argc, char** argv) {
     if (*calibration.calibrate || *calibration.sensitivity) return calibration.run();
     return kExitFailure;
   });
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run_main(argc, argv);
+  } catch (...) {  // setting up the options failed (out of memory)
+    return report_current_exception();
+  }
 }
 
 }  // namespace mutsim::cli

@@ -17,6 +17,7 @@ void require_known(const std::vector<Named<T>>& table, const std::string& name,
                    const std::string& path, const char* what, const CheckFailure& fail) {
   if (find_named(table, name)) return;
   std::vector<std::string> known;
+  known.reserve(table.size());
   for (const auto& item : table) known.push_back(item.name);
   fail(path, fmt::format("unknown {} '{}' (known: {})", what, name, fmt::join(known, ", ")));
 }

@@ -48,7 +48,7 @@ class Origins {
         return "--set " + arg;
     const YAML::Mark mark = node.IsDefined() && !node.Mark().is_null() ? node.Mark() : fallback;
     // Values inherited through `extends` carry their own file's positions.
-    const std::string file = inherited_ ? file_of_key(*inherited_, path, file_) : file_;
+    std::string file = inherited_ ? file_of_key(*inherited_, path, file_) : file_;
     if (!mark.is_null()) return fmt::format("{}:{}:{}", file, mark.line + 1, mark.column + 1);
     return file;
   }
@@ -114,9 +114,9 @@ std::string range_text(const Spec& s) {
 /// Reads one record from a YAML mapping, checking every value against its Spec.
 class YamlReader {
  public:
-  YamlReader(const Origins& origins, YAML::Node node, std::string path,
+  YamlReader(const Origins& origins, const YAML::Node& node, std::string path,
              YAML::Mark fallback = YAML::Mark::null_mark())
-      : origins_(origins), node_(std::move(node)), path_(std::move(path)) {
+      : origins_(origins), node_(node), path_(std::move(path)) {
     fallback_ = node_.IsDefined() && !node_.Mark().is_null() ? node_.Mark() : fallback;
   }
 
@@ -374,7 +374,7 @@ void require_mapping(const YAML::Node& root, const std::string& name) {
   yaml::require_mapping(root, name, kWhat);
 }
 
-LoadedScenario load_from_root(YAML::Node parsed, const std::string& name, std::string text,
+LoadedScenario load_from_root(const YAML::Node& parsed, const std::string& name, std::string text,
                               const std::vector<std::string>& overrides) {
   std::vector<std::pair<std::string, std::string>> overridden;
   require_mapping(parsed, name);

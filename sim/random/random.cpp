@@ -74,6 +74,8 @@ void blocks_scalar(const Shared& sh, size_t count, FirstBlocks& out) {
 // 32 x 32 -> 64 products of every lane: even lanes and odd lanes separately
 // (vpmuludq reads the low half of each 64-bit lane), then the low and high
 // halves interleaved back into 32-bit lanes.
+// The arguments are type and intrinsic names, which parentheses would break.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define MUTSIM_PHILOX_SIMD(NAME, TARGET, VEC, WIDTH, SET1, MUL, SRL, SLL, BLEND_LO, BLEND_HI, XOR, \
                            ADD, LOAD, STORE, SETR)                                                 \
   __attribute__((target(TARGET))) void NAME(const Shared& sh, size_t count, FirstBlocks& out) {    \
@@ -109,6 +111,7 @@ void blocks_scalar(const Shared& sh, size_t count, FirstBlocks& out) {
       STORE(reinterpret_cast<VEC*>(&out.word[3][j]), v3);                                          \
     }                                                                                              \
   }
+// NOLINTEND(bugprone-macro-parentheses)
 
 // GCC 12 warns inside its own AVX-512 headers (_mm512_undefined_epi32,
 // GCC bug 105593); the warning is about the header, not this code.

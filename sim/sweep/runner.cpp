@@ -360,6 +360,7 @@ void assemble(const std::vector<uint32_t>& mine, const RunnerOptions& options,
               std::unique_ptr<FolderLock>& lock, SweepOutcome& outcome) {
   const std::string folder = parts_folder(options.output);
   std::vector<std::string> parts;
+  parts.reserve(mine.size());
   for (uint32_t p : mine) parts.push_back(part_file(folder, p));
   const MergeReport report = merge_sweep_files(parts, options.output, options.force, mine);
   outcome.failed = report.failed;

@@ -2,9 +2,11 @@
 
 #include <fmt/format.h>
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 #include <sstream>
+#include <type_traits>
 
 #include "sim/io/h5/write.hpp"
 #include "sim/util/atomic_file.hpp"
@@ -68,29 +70,33 @@ std::string header_fingerprint(const SweepHeader& h, const std::vector<std::stri
   return f.hex();
 }
 
-// ------------------------------------------------------------ writing
-
-void write_scenario_attributes(hid_t file, const Provenance& s) {
-  h5::write_text_attribute(file, "scenario_path", s.scenario_path);
-  h5::write_text_attribute(file, "scenario_yaml", s.scenario_yaml);
-  h5::write_text_attribute(file, "effective_yaml", s.effective_yaml);
-  h5::write_text_attribute(file, "overrides", s.overrides);
-  h5::write_f64_attribute(file, "scale", s.scale);
-  h5::write_f64_attribute(file, "target_share", s.target_share);
-  h5::write_text_attribute(file, "target_date", s.target_date);
-  h5::write_text_attribute(file, "routes", s.routes);
+/// The header's text attributes and the fields they hold, in file order,
+/// for writing (`H` const) and reading alike.
+template <class H>
+auto text_fields(H& h) {
+  using Text = std::conditional_t<std::is_const_v<H>, const std::string, std::string>;
+  return std::array<std::pair<const char*, Text*>, 13>{
+      {{"mutsim_version", &h.mutsim_version},
+       {"git_commit", &h.git_commit},
+       {"library_versions", &h.library_versions},
+       {"sweep_fingerprint", &h.fingerprint},
+       {"sweep_path", &h.sweep_path},
+       {"sweep_yaml", &h.sweep_yaml},
+       {"design", &h.design},
+       {"scenario_path", &h.scenario.scenario_path},
+       {"scenario_yaml", &h.scenario.scenario_yaml},
+       {"effective_yaml", &h.scenario.effective_yaml},
+       {"overrides", &h.scenario.overrides},
+       {"target_date", &h.scenario.target_date},
+       {"routes", &h.scenario.routes}}};
 }
+
+// ------------------------------------------------------------ writing
 
 void write_header(hid_t file, const SweepHeader& h, const std::vector<SeriesInfo>& series) {
   h5::write_text_attribute(file, "format", kSweepFormat);
   h5::write_text_attribute(file, "format_version", kSweepFormatVersion);
-  h5::write_text_attribute(file, "mutsim_version", h.mutsim_version);
-  h5::write_text_attribute(file, "git_commit", h.git_commit);
-  h5::write_text_attribute(file, "library_versions", h.library_versions);
-  h5::write_text_attribute(file, "sweep_fingerprint", h.fingerprint);
-  h5::write_text_attribute(file, "sweep_path", h.sweep_path);
-  h5::write_text_attribute(file, "sweep_yaml", h.sweep_yaml);
-  h5::write_text_attribute(file, "design", h.design);
+  for (const auto& [name, text] : text_fields(h)) h5::write_text_attribute(file, name, *text);
   h5::write_u64_attribute(file, "seed", h.seed);
   h5::write_u32_attribute(file, "replicates", h.replicates);
   h5::write_u32_attribute(file, "points_total", h.points_total);
@@ -103,7 +109,8 @@ void write_header(hid_t file, const SweepHeader& h, const std::vector<SeriesInfo
   h5::write_text_attribute(file, "parameters", join_lines(names));
   h5::write_text_attribute(file, "parameter_kinds", join_lines(kinds));
   h5::write_text_attribute(file, "series", join_lines(series_names));
-  write_scenario_attributes(file, h.scenario);
+  h5::write_f64_attribute(file, "scale", h.scenario.scale);
+  h5::write_f64_attribute(file, "target_share", h.scenario.target_share);
 }
 
 void write_points(hid_t file, const SweepHeader& h, const std::vector<PointRecord>& records) {
@@ -161,13 +168,7 @@ SweepHeader read_header(const h5::InputFile& file) {
     throw ConfigError(fmt::format("{}: sweep format {} is not supported (this mutsim reads {})",
                                   file.path(), version, supported));
   SweepHeader h;
-  h.mutsim_version = file.text_attribute("mutsim_version");
-  h.git_commit = file.text_attribute("git_commit");
-  h.library_versions = file.text_attribute("library_versions");
-  h.fingerprint = file.text_attribute("sweep_fingerprint");
-  h.sweep_path = file.text_attribute("sweep_path");
-  h.sweep_yaml = file.text_attribute("sweep_yaml");
-  h.design = file.text_attribute("design");
+  for (const auto& [name, text] : text_fields(h)) *text = file.text_attribute(name);
   h.seed = file.u64_attribute("seed");
   h.replicates = static_cast<uint32_t>(file.u64_attribute("replicates"));
   h.points_total = static_cast<uint32_t>(file.u64_attribute("points_total"));
@@ -180,24 +181,12 @@ SweepHeader read_header(const h5::InputFile& file) {
   return h;
 }
 
-Provenance read_scenario_attributes(const h5::InputFile& file, const SweepHeader& h) {
-  Provenance s;
-  s.scenario_path = file.text_attribute("scenario_path");
-  s.scenario_yaml = file.text_attribute("scenario_yaml");
-  s.effective_yaml = file.text_attribute("effective_yaml");
-  s.overrides = file.text_attribute("overrides");
-  s.scale = file.f64_attribute("scale");
-  s.target_share = file.f64_attribute("target_share");
-  s.target_date = file.text_attribute("target_date");
-  s.routes = file.text_attribute("routes");
-  s.seed = h.seed;
-  s.replicates = h.replicates;
-  return s;
-}
-
 SweepHeader read_full_header(const h5::InputFile& file) {
   SweepHeader h = read_header(file);
-  h.scenario = read_scenario_attributes(file, h);
+  h.scenario.scale = file.f64_attribute("scale");
+  h.scenario.target_share = file.f64_attribute("target_share");
+  h.scenario.seed = h.seed;
+  h.scenario.replicates = h.replicates;
   return h;
 }
 

@@ -202,8 +202,8 @@ std::string suggestion(const std::string& key, const std::vector<std::string>& k
 
 // ------------------------------------------------------------ Value
 
-Value::Value(const std::string& file, YAML::Node node, std::string path, YAML::Mark fallback)
-    : file_(&file), node_(std::move(node)), path_(std::move(path)), mark_(fallback) {
+Value::Value(const std::string& file, const YAML::Node& node, std::string path, YAML::Mark fallback)
+    : file_(&file), node_(node), path_(std::move(path)), mark_(fallback) {
   if (node_.IsDefined() && !node_.Mark().is_null()) mark_ = node_.Mark();
 }
 

@@ -55,7 +55,7 @@ std::string suggestion(const std::string& key, const std::vector<std::string>& k
 /// key gives a value that is not present(), positioned at its parent.
 class Value {
  public:
-  Value(const std::string& file, YAML::Node node, std::string path,
+  Value(const std::string& file, const YAML::Node& node, std::string path,
         YAML::Mark fallback = YAML::Mark::null_mark());
 
   [[noreturn]] void fail(const std::string& message) const;

@@ -209,8 +209,8 @@ void Table::add_text(const std::string& name, size_t width, std::function<std::s
   columns_.push_back(
       {name, types_.back().get(), width, [get = std::move(get), width](size_t row, char* out) {
          const std::string text = get(row);
-         std::memset(out, 0, width);
-         std::memcpy(out, text.data(), std::min(width, text.size()));
+         std::fill_n(out, width, '\0');
+         std::copy_n(text.data(), std::min(width, text.size()), out);
        }});
 }
 
