@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <chrono>
+#include <cstdlib>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -108,7 +109,8 @@ void report_outcome(const Args& args, const SweepOutcome& outcome, double second
   } catch (const std::exception& e) {
     std::cerr << fmt::format("mutsim: error (rank {}): {}\n", ranks.rank(), e.what());
   }
-  ranks.abort(code);
+  ranks.abort_all(code);
+  std::_Exit(code);  // MPI_Abort does not return; this is for its failure
 }
 
 int run_sweep_command(const Args& args, Ranks& ranks) {

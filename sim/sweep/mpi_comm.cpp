@@ -165,11 +165,12 @@ void Ranks::wait_for_all() {
 #endif
 }
 
-void Ranks::abort(int code) {
+void Ranks::abort_all(int code) {
 #ifdef MUTSIM_HAVE_MPI
   if (initialised_) MPI_Abort(MPI_COMM_WORLD, code);
+#else
+  (void)code;
 #endif
-  std::_Exit(code);
 }
 
 }  // namespace mutsim::sweep

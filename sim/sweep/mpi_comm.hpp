@@ -48,7 +48,9 @@ class Ranks {
   /// Waits for every rank, polling (a blocking barrier spins a core).
   void wait_for_all();
 
-  [[noreturn]] void abort(int code);
+  /// MPI_Abort: ends every rank with `code`. Returns only where there is no
+  /// MPI (one process); the caller (sim/cli) then ends the process itself.
+  void abort_all(int code);
 
  private:
   int rank_ = 0;
