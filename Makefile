@@ -30,8 +30,11 @@ run: build
 # The whole suite, as CI runs it: the release build's ctest and pytest, the
 # lint stages, the unit tests under ASan+UBSan and under ThreadSanitizer, and
 # a short fuzz of the scenario loader (most of the time goes to building the
-# three instrumented trees and to clang-tidy). `test-quick` is the release
-# part alone.
+# three instrumented trees and to clang-tidy). From a fresh clone, 21.2 min
+# (1273 s) on 2 cores shared with other builds (load average 4 to 6 for the
+# first half; clang-tidy 176 s, asan build 356 s, tsan build 255 s); 12.6 min
+# before the lint stage on an idle machine. `test-quick` is the release part
+# alone.
 test: test-quick lint test-sanitizers fuzz-short
 
 test-quick: build test-cpp test-python
