@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "sim/io/hdf5_handle.hpp"
+#include "sim/io/netcdf_dims.hpp"
 
 namespace mutsim {
 namespace {
@@ -230,6 +231,7 @@ std::vector<char> build_image(const std::string& path, const RunResult& result,
   write_series(file, result);
   write_events(file, result, scenario);
   write_organisations(file, result, scenario);
+  netcdf::add_view(file, netcdf::run_view(result.replicates, result.dates, result.series));
   check(H5Fflush(file, H5F_SCOPE_GLOBAL), "flush " + path);
   const ssize_t size = H5Fget_file_image(file, nullptr, 0);
   if (size < 0) throw IoError("HDF5: cannot size the file image");

@@ -10,7 +10,7 @@
 namespace mutsim {
 
 inline constexpr int kFormatMajor = 1;
-inline constexpr int kFormatMinor = 0;
+inline constexpr int kFormatMinor = 1;
 
 struct Provenance {
   std::string scenario_path;

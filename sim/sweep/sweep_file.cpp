@@ -9,6 +9,7 @@
 #include <map>
 #include <sstream>
 
+#include "sim/io/netcdf_dims.hpp"
 #include "sim/sweep/h5_util.hpp"
 #include "sim/util/errors.hpp"
 
@@ -251,6 +252,9 @@ std::vector<char> build_image(const std::string& name, const SweepHeader& h,
       }
   }
   group.close();
+  std::vector<uint32_t> points;
+  for (const auto& r : records) points.push_back(r.point);
+  netcdf::add_view(file, netcdf::sweep_view(points, h.replicates, content.dates, content.series));
   return file_image(file, name);
 }
 

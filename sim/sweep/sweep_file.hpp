@@ -16,7 +16,7 @@
 namespace mutsim::sweep {
 
 inline constexpr const char* kSweepFormat = "mutsim-sweep";
-inline constexpr const char* kSweepFormatVersion = "1.0";
+inline constexpr const char* kSweepFormatVersion = "1.1";
 
 /// The root attributes: what the sweep is, identical in every file of one sweep.
 struct SweepHeader {

@@ -175,7 +175,7 @@ TEST_CASE("a run file reads back exactly", "[unit][io]") {
         run.result.at(static_cast<size_t>(run.result.series_index("mean_attitude")), 1, 3));
 
   CHECK(file.text.at("format") == "mutsim");
-  CHECK(file.text.at("format_version") == "1.0");
+  CHECK(file.text.at("format_version") == "1.1");
   CHECK(file.text.at("mutsim_version") == mutsim_version());
   CHECK_FALSE(file.text.at("git_commit").empty());
   CHECK_THAT(file.text.at("library_versions"), Catch::Contains("HDF5"));
