@@ -1,6 +1,6 @@
 # Thin wrapper over CMake presets (in the manner of DuckDB's Makefile).
 # Every target that builds first installs missing Debian packages.
-.PHONY: deps build debug run test test-quick test-cpp test-python bench report clean format \
+.PHONY: deps build debug run test test-quick test-cpp test-python install-python bench report clean format \
         format-check calibration-report \
         test-sanitizers test-asan test-tsan fuzz fuzz-short
 
@@ -39,8 +39,20 @@ test-quick: build test-cpp test-python
 test-cpp:
 	ctest --preset release -j $(JOBS)
 
+# analysis/ (the report, the browser check of its page) and python/ (the
+# mutsim module, the netCDF view, the example notebook).
 test-python:
 	$(PYTHON) -m pytest -q analysis/tests
+	$(PYTHON) -m pytest -q python/tests
+
+# The Python module into /usr/bin/python3's site-packages (without this,
+# PYTHONPATH=build/python; docs/PYTHON.md).
+PYTHON_SITE ?= $(shell $(PYTHON) -c 'import sysconfig; print(sysconfig.get_path("platlib"))')
+install-python: build
+	rm -rf $(PYTHON_SITE)/mutsim
+	mkdir -p $(PYTHON_SITE)
+	cp -r build/python/mutsim $(PYTHON_SITE)/mutsim
+	@echo "installed $(PYTHON_SITE)/mutsim"
 
 # Reliability (issue 7): the [unit] tests and a regression subset under
 # ASan+UBSan and under ThreadSanitizer (with oneTBB built from Debian's source
