@@ -52,7 +52,7 @@ def open_file(path, tables=True):
     with h5:
         attrs = {key: _decode(value) for key, value in h5.attrs.items()}
         kind = _check_format(path, attrs)
-        dates = _dates(path, h5)
+        dates = _dates(path, h5, kind)
         data_vars, coords = {}, _time_coords(dates)
         for name, dataset in h5.get("series", {}).items():
             dims = _dims(path, dataset, kind)
@@ -85,9 +85,11 @@ def _check_format(path, attrs):
     return kind
 
 
-def _dates(path, h5):
+def _dates(path, h5, kind):
     if "time/date" not in h5:
-        raise FormatError(path, "missing dataset /time/date")
+        raise FormatError(path, f"no dataset /time/date in this {kind} file: mutsim.open reads "
+                          "the time series of run and sweep files (a calibration or "
+                          "sensitivity file has none; read it with h5py)")
     return [_text(value) for value in h5["time/date"][()]]
 
 

@@ -118,6 +118,12 @@ def test_open_refuses_what_is_not_mutsim_output(tmp_path):
         h5.attrs["format_version"] = "2.0"
     with pytest.raises(mutsim.FormatError, match="newer"):
         mutsim.open(tmp_path / "newer.h5")
+    with h5py.File(tmp_path / "calibration.h5", "w") as h5:
+        h5.attrs["format"] = "mutsim-calibration"
+        h5.attrs["format_version"] = "1.0"
+    with pytest.raises(mutsim.FormatError, match="no dataset /time/date in this "
+                       "mutsim-calibration file"):
+        mutsim.open(tmp_path / "calibration.h5")
 
 
 def test_a_later_layout_with_another_dimension_opens_by_its_scales(cli_run, tmp_path):
