@@ -132,6 +132,9 @@ py::dict run_scenario(const std::string& scenario, bool is_text,
   options.stop = &stop;
   const RunResult result =
       run_interruptibly(stop, [&] { return run_simulation(loaded.scenario, options); });
+  // A Ctrl-C after the last month still writes nothing. (The write itself is
+  // quick and atomic: a temporary file renamed.)
+  if (PyErr_CheckSignals() != 0) throw PythonSignal{};
   {
     py::gil_scoped_release release;
     write_run_file(output, result, s, make_provenance(loaded, options.seed, options.replicates),
