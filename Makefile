@@ -1,6 +1,6 @@
 # Thin wrapper over CMake presets (in the manner of DuckDB's Makefile).
 # Every target that builds first installs missing Debian packages.
-.PHONY: deps build debug run test test-quick test-cpp test-python lint bench report clean format \
+.PHONY: deps build debug run test test-quick test-cpp test-python install-python lint bench report clean format \
         format-check calibration-report \
         test-sanitizers test-asan test-tsan fuzz fuzz-short
 
@@ -30,11 +30,8 @@ run: build
 # The whole suite, as CI runs it: the release build's ctest and pytest, the
 # lint stages, the unit tests under ASan+UBSan and under ThreadSanitizer, and
 # a short fuzz of the scenario loader (most of the time goes to building the
-# three instrumented trees and to clang-tidy). From a fresh clone, 21.2 min
-# (1273 s) on 2 cores shared with other builds (load average 4 to 6 for the
-# first half; clang-tidy 176 s, asan build 356 s, tsan build 255 s); 12.6 min
-# before the lint stage on an idle machine. `test-quick` is the release part
-# alone.
+# three instrumented trees and to clang-tidy). The figures are in README's
+# test section. `test-quick` is the release part alone.
 test: test-quick lint test-sanitizers fuzz-short
 
 test-quick: build test-cpp test-python
@@ -42,8 +39,20 @@ test-quick: build test-cpp test-python
 test-cpp:
 	ctest --preset release -j $(JOBS)
 
+# analysis/ (the report, the browser check of its page) and python/ (the
+# mutsim module, the netCDF view, the example notebook).
 test-python:
 	$(PYTHON) -m pytest -q analysis/tests
+	$(PYTHON) -m pytest -q python/tests
+
+# The Python module into /usr/bin/python3's site-packages (without this,
+# PYTHONPATH=build/python; docs/PYTHON.md).
+PYTHON_SITE ?= $(shell $(PYTHON) -c 'import sysconfig; print(sysconfig.get_path("platlib"))')
+install-python: build
+	rm -rf $(PYTHON_SITE)/mutsim
+	mkdir -p $(PYTHON_SITE)
+	cp -r build/python/mutsim $(PYTHON_SITE)/mutsim
+	@echo "installed $(PYTHON_SITE)/mutsim"
 
 # Lint (issue 11): no function over 60 lines in sim/ or analysis/, flake8
 # over analysis/ (analysis/.flake8), clang-tidy over sim/ with .clang-tidy's

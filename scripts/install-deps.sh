@@ -21,6 +21,13 @@ PACKAGES=(
   clang libclang-rt-14-dev curl xz-utils
   python3-h5py python3-numpy python3-pandas python3-matplotlib python3-scipy
   python3-pytest python3-yaml
+  # The Python module (make build) and its tests: pybind11; xarray over
+  # h5netcdf; netCDF's ncdump; the example notebook run by nbconvert; the
+  # HTML report opened in headless Chromium through Selenium (issue 17)
+  pybind11-dev python3-pybind11 python3-dev
+  python3-xarray python3-h5netcdf netcdf-bin
+  python3-nbconvert python3-nbformat python3-nbclient python3-ipykernel
+  chromium chromium-driver python3-selenium
 )
 
 missing=()

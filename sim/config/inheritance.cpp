@@ -83,8 +83,13 @@ ResolvedScenario resolve(const YAML::Node& root, const std::string& name,
                                     parent, fmt::join(seen, " -> ")));
   if (seen.size() >= kMaxChain)
     throw ConfigError(fmt::format("{}: extends: more than {} levels", where, kMaxChain));
-  if (!fs::exists(parent))
-    throw ConfigError(fmt::format("{}: extends: parent scenario {} does not exist", where, parent));
+  // The error_code form: a name the system refuses (too long, say) is a bad
+  // scenario, not an exception that escapes the loader.
+  std::error_code lookup;
+  if (!fs::exists(parent, lookup))
+    throw ConfigError(fmt::format(
+        "{}: extends: parent scenario {} {}", where, parent,
+        lookup ? "cannot be looked up: " + lookup.message() : std::string("does not exist")));
   seen.push_back(parent_id);
   ResolvedScenario base = resolve(load_parent(parent), parent, seen, load_parent);
   if (!base.root.IsMap())

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "sim/io/h5/write.hpp"
+#include "sim/io/netcdf_dims.hpp"
 
 namespace mutsim {
 namespace {
@@ -104,6 +105,7 @@ std::vector<char> build_image(const std::string& path, const RunResult& result,
   write_series(file, result);
   write_events(file, result, scenario);
   write_organisations(file, result, scenario);
+  netcdf::add_view(file, netcdf::run_view(result.replicates, result.dates, result.series));
   return file.image();
 }
 

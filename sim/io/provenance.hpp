@@ -10,7 +10,8 @@
 namespace mutsim {
 
 inline constexpr int kFormatMajor = 1;
-// 1.1: every dataset chunked with the Fletcher32 checksum; tables packed.
+// 1.1: every dataset chunked with the Fletcher32 checksum; tables packed;
+// the netCDF view (sim/io/netcdf_dims.hpp).
 inline constexpr int kFormatMinor = 1;
 
 struct Provenance {

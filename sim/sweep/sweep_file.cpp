@@ -9,6 +9,7 @@
 #include <type_traits>
 
 #include "sim/io/h5/write.hpp"
+#include "sim/io/netcdf_dims.hpp"
 #include "sim/util/atomic_file.hpp"
 #include "sim/util/errors.hpp"
 
@@ -287,6 +288,10 @@ std::vector<char> build_sweep_image(const std::string& name, const SweepHeader& 
   h5::write_fixed_text_dataset(time, "date", content.dates, kDateSize);
   time.close();
   write_series(file, header, records.size(), content);
+  std::vector<uint32_t> points(records.size());
+  for (size_t i = 0; i < records.size(); ++i) points[i] = records[i].point;
+  netcdf::add_view(file,
+                   netcdf::sweep_view(points, header.replicates, content.dates, content.series));
   return file.image();
 }
 

@@ -19,7 +19,7 @@
 namespace mutsim::sweep {
 
 inline constexpr const char* kSweepFormat = "mutsim-sweep";
-// 1.1: every dataset chunked with the Fletcher32 checksum.
+// 1.1: every dataset chunked with the Fletcher32 checksum; the netCDF view.
 inline constexpr const char* kSweepFormatVersion = "1.1";
 
 /// The root attributes: what the sweep is, identical in every file of one sweep.

@@ -147,3 +147,15 @@ TEST_CASE("every scenario in scenarios/ validates", "[unit][config][inheritance]
     CHECK_NOTHROW(load_scenario_file(entry.path().string()));
   }
 }
+
+TEST_CASE("a parent name the system refuses is a ConfigError", "[unit][config][inheritance]") {
+  // Found by the fuzzer: std::filesystem::exists threw on ENAMETOOLONG.
+  const std::string text = "extends: " + std::string(5000, 'x') + ".yaml\n";
+  try {
+    load_scenario_text(text, "long.yaml");
+    FAIL("no ConfigError");
+  } catch (const ConfigError& e) {
+    CHECK_THAT(e.what(), Catch::StartsWith("long.yaml:1:10: extends: parent scenario"));
+    CHECK_THAT(e.what(), Catch::EndsWith("cannot be looked up: File name too long"));
+  }
+}
