@@ -3,11 +3,10 @@
 #include <fmt/format.h>
 #include <hdf5_hl.h>
 
-#include <algorithm>
 #include <charconv>
 #include <map>
 
-#include "sim/io/h5/handle.hpp"
+#include "sim/io/h5/write.hpp"
 #include "sim/util/errors.hpp"
 
 namespace mutsim::netcdf {
@@ -23,59 +22,31 @@ constexpr const char* kDimensionOnly = "This is a netCDF dimension but not a net
 constexpr const char* kMonthAxis = "month";
 constexpr const char* kDates = "/time/date";
 
-/// Creation properties without modification times, as in the rest of the
-/// file, so the same run gives the same bytes.
-Handle untimed_dataset_properties() {
-  Handle plist(H5Pcreate(H5P_DATASET_CREATE), H5Pclose, "create a property list");
-  check(H5Pset_obj_track_times(plist, false), "disable object times");
-  return plist;
-}
-
-/// A fixed-length text attribute: netCDF's NC_CHAR, which CF tools expect
-/// for `units` and `long_name`.
-void write_text_attribute(hid_t object, const char* name, const std::string& value) {
-  const bool ascii = std::all_of(value.begin(), value.end(),
-                                 [](char c) { return static_cast<unsigned char>(c) < 0x80; });
-  Handle type(H5Tcopy(H5T_C_S1), H5Tclose, "create a string type");
-  check(H5Tset_size(type, std::max<size_t>(1, value.size())), "size a string type");
-  check(H5Tset_strpad(type, H5T_STR_NULLTERM), "pad a string type");
-  check(H5Tset_cset(type, ascii ? H5T_CSET_ASCII : H5T_CSET_UTF8), "set a character set");
-  Handle space(H5Screate(H5S_SCALAR), H5Sclose, "create a dataspace");
-  if (H5Aexists(object, name) > 0) check(H5Adelete(object, name), fmt::format("replace {}", name));
-  Handle attr(H5Acreate2(object, name, type, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose,
-              fmt::format("create attribute {}", name));
-  std::string buffer = value;
-  buffer.resize(std::max<size_t>(1, value.size()), '\0');
-  check(H5Awrite(attr, type, buffer.data()), fmt::format("write attribute {}", name));
-}
-
-/// A 1-D dataset at the root that is the dimension scale `name`.
-template <class T>
-Handle create_coordinate(hid_t file, const std::string& name, hid_t file_type, hid_t memory_type,
-                         const std::vector<T>& values) {
-  const hsize_t dims[1] = {values.size()};
-  Handle space(H5Screate_simple(1, dims, nullptr), H5Sclose, "create a dataspace");
-  Handle dcpl = untimed_dataset_properties();
-  Handle set(H5Dcreate2(file, name.c_str(), file_type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT),
-             H5Dclose, fmt::format("create /{} (is a series or table named so?)", name));
-  if (!values.empty())
-    check(H5Dwrite(set, memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()),
-          "write /" + name);
-  check(H5DSset_scale(set, name.c_str()), "make /" + name + " a dimension scale");
+/// Opens `name`, a dataset just written at the root, and makes it the
+/// dimension scale `scale_name`.
+Handle open_as_scale(hid_t file, const std::string& name, const std::string& scale_name) {
+  Handle set(H5Dopen2(file, name.c_str(), H5P_DEFAULT), H5Dclose, "open /" + name);
+  check(H5DSset_scale(set, scale_name.c_str()), "make /" + name + " a dimension scale");
   return set;
+}
+
+/// A 1-D dataset at the root that is the dimension scale `name` (through
+/// the HDF5 layer, so it is chunked and checksummed like every dataset).
+template <class T>
+Handle create_coordinate(hid_t file, const std::string& name, const std::vector<T>& values) {
+  if (H5Lexists(file, name.c_str(), H5P_DEFAULT) > 0)
+    throw IoError(fmt::format("HDF5: cannot create /{}: a series or table is named so", name));
+  h5::write_dataset(file, name, {values.size()}, std::span<const T>(values));
+  return open_as_scale(file, name, name);
 }
 
 /// A dimension without a coordinate variable: a scale that is never
 /// written (so it takes no space), marked as netCDF-C marks it.
 Handle create_dimension_only(hid_t file, const std::string& name, hsize_t size) {
-  const hsize_t dims[1] = {size};
-  Handle space(H5Screate_simple(1, dims, nullptr), H5Sclose, "create a dataspace");
-  Handle dcpl = untimed_dataset_properties();
-  Handle set(H5Dcreate2(file, name.c_str(), H5T_IEEE_F32LE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT),
-             H5Dclose, fmt::format("create /{} (is a series or table named so?)", name));
-  const std::string mark = fmt::format("{}{:10d}", kDimensionOnly, size);
-  check(H5DSset_scale(set, mark.c_str()), "make /" + name + " a dimension scale");
-  return set;
+  if (H5Lexists(file, name.c_str(), H5P_DEFAULT) > 0)
+    throw IoError(fmt::format("HDF5: cannot create /{}: a series or table is named so", name));
+  h5::create_dataset(file, name, H5T_IEEE_F32LE, {size});
+  return open_as_scale(file, name, fmt::format("{}{:10d}", kDimensionOnly, size));
 }
 
 hsize_t rows_of(hid_t file, const std::string& table) {
@@ -101,36 +72,30 @@ struct Scales {
 Scales create_scales(hid_t file, const View& view) {
   Scales scales;
   for (const Axis& axis : view.axes) {
-    Handle scale =
-        create_coordinate(file, axis.name, H5T_STD_U32LE, H5T_NATIVE_UINT32, axis.values);
-    write_text_attribute(scale, "long_name", axis.long_name);
+    Handle scale = create_coordinate(file, axis.name, axis.values);
+    h5::write_char_attribute(scale, "long_name", axis.long_name);
     scales.add(axis.name, std::move(scale));
   }
   const std::string origin = view.dates.empty() ? "1970-01" : view.dates.front();
   std::vector<int32_t> days;
   for (const auto& date : view.dates) days.push_back(days_between(origin, date));
-  Handle month = create_coordinate(file, kMonthAxis, H5T_STD_I32LE, H5T_NATIVE_INT32, days);
-  write_text_attribute(month, "standard_name", "time");
-  write_text_attribute(month, "long_name",
-                       "month (labelled by its first day; values are the "
-                       "state at its end)");
-  write_text_attribute(month, "units", fmt::format("days since {}-01", origin));
-  write_text_attribute(month, "calendar", "standard");
-  write_text_attribute(month, "axis", "T");
+  Handle month = create_coordinate(file, kMonthAxis, days);
+  h5::write_char_attribute(month, "standard_name", "time");
+  h5::write_char_attribute(month, "long_name",
+                           "month (labelled by its first day; values are the "
+                           "state at its end)");
+  h5::write_char_attribute(month, "units", fmt::format("days since {}-01", origin));
+  h5::write_char_attribute(month, "calendar", "standard");
+  h5::write_char_attribute(month, "axis", "T");
   scales.add(kMonthAxis, std::move(month));
   for (const Table& table : view.tables)
     if (!scales.by_name.count(table.dimension))
       scales.add(table.dimension,
                  create_dimension_only(file, table.dimension, rows_of(file, table.dataset)));
   // netCDF numbers dimensions by _Netcdf4Dimid: series axes first, as they are stored.
-  for (size_t id = 0; id < scales.order.size(); ++id) {
-    const int32_t dimid = static_cast<int32_t>(id);
-    Handle space(H5Screate(H5S_SCALAR), H5Sclose, "create a dataspace");
-    Handle attr(H5Acreate2(scales.by_name.at(scales.order[id]), "_Netcdf4Dimid", H5T_STD_I32LE,
-                           space, H5P_DEFAULT, H5P_DEFAULT),
-                H5Aclose, "create _Netcdf4Dimid");
-    check(H5Awrite(attr, H5T_NATIVE_INT32, &dimid), "write _Netcdf4Dimid");
-  }
+  for (size_t id = 0; id < scales.order.size(); ++id)
+    h5::write_i32_attribute(scales.by_name.at(scales.order[id]), "_Netcdf4Dimid",
+                            static_cast<int32_t>(id));
   return scales;
 }
 
@@ -160,18 +125,18 @@ void describe_series(hid_t file, const View& view, const Scales& scales, const S
   check(
       H5DSattach_scale(set, scales.by_name.at(kMonthAxis), static_cast<unsigned>(view.axes.size())),
       "attach month to " + path);
-  write_text_attribute(set, "units", cf_units(info.unit));
-  write_text_attribute(set, "long_name", info.description);
-  write_text_attribute(set, "coordinates", "date");
+  h5::write_char_attribute(set, "units", cf_units(info.unit));
+  h5::write_char_attribute(set, "long_name", info.description);
+  h5::write_char_attribute(set, "coordinates", "date");
   link_at_root(file, path, info.name);
 }
 
 void describe_dates(hid_t file, const Scales& scales) {
   Handle set(H5Dopen2(file, kDates, H5P_DEFAULT), H5Dclose, "open /time/date");
   check(H5DSattach_scale(set, scales.by_name.at(kMonthAxis), 0), "attach month to /time/date");
-  write_text_attribute(set, "long_name", "month (YYYY-MM)");
+  h5::write_char_attribute(set, "long_name", "month (YYYY-MM)");
   // xarray decodes fixed-length byte strings to text when told their encoding.
-  write_text_attribute(set, "_Encoding", "utf-8");
+  h5::write_char_attribute(set, "_Encoding", "utf-8");
   link_at_root(file, kDates, "date");
 }
 

@@ -106,6 +106,24 @@ void write_text_attribute(hid_t object, const char* name, const std::string& val
   const char* text = value.c_str();
   write_scalar_attribute(object, name, type, type, text);
 }
+void write_char_attribute(hid_t object, const char* name, const std::string& value) {
+  const bool ascii = std::all_of(value.begin(), value.end(),
+                                 [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+  Handle type(H5Tcopy(H5T_C_S1), H5Tclose, "create a string type");
+  check(H5Tset_size(type, std::max<size_t>(1, value.size())), "size a string type");
+  check(H5Tset_strpad(type, H5T_STR_NULLTERM), "pad a string type");
+  check(H5Tset_cset(type, ascii ? H5T_CSET_ASCII : H5T_CSET_UTF8), "set a character set");
+  if (H5Aexists(object, name) > 0) check(H5Adelete(object, name), fmt::format("replace {}", name));
+  std::string buffer = value;
+  buffer.resize(std::max<size_t>(1, value.size()), '\0');
+  Handle space(H5Screate(H5S_SCALAR), H5Sclose, "create a dataspace");
+  Handle attr(H5Acreate2(object, name, type, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose,
+              fmt::format("create attribute {}", name));
+  check(H5Awrite(attr, type, buffer.data()), fmt::format("write attribute {}", name));
+}
+void write_i32_attribute(hid_t object, const char* name, int32_t value) {
+  write_scalar_attribute(object, name, H5T_STD_I32LE, H5T_NATIVE_INT32, value);
+}
 void write_u64_attribute(hid_t object, const char* name, uint64_t value) {
   write_scalar_attribute(object, name, H5T_STD_U64LE, H5T_NATIVE_UINT64, value);
 }
@@ -136,6 +154,10 @@ void write_dataset(hid_t parent, const std::string& name, const std::vector<hsiz
 void write_dataset(hid_t parent, const std::string& name, const std::vector<hsize_t>& dims,
                    std::span<const uint32_t> values, const Layout& layout) {
   write_numbers(parent, name, dims, values, H5T_STD_U32LE, H5T_NATIVE_UINT32, layout);
+}
+void write_dataset(hid_t parent, const std::string& name, const std::vector<hsize_t>& dims,
+                   std::span<const int32_t> values, const Layout& layout) {
+  write_numbers(parent, name, dims, values, H5T_STD_I32LE, H5T_NATIVE_INT32, layout);
 }
 void write_dataset(hid_t parent, const std::string& name, const std::vector<hsize_t>& dims,
                    std::span<const uint64_t> values, const Layout& layout) {

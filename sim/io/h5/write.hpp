@@ -58,6 +58,10 @@ Handle string_type(size_t size, H5T_cset_t cset = H5T_CSET_UTF8);
 Handle create_group(hid_t parent, const std::string& name);
 
 void write_text_attribute(hid_t object, const char* name, const std::string& value);
+/// Fixed-length text (netCDF's NC_CHAR, which CF tools expect for `units`
+/// and `long_name`), ASCII when the value is; replaces an existing attribute.
+void write_char_attribute(hid_t object, const char* name, const std::string& value);
+void write_i32_attribute(hid_t object, const char* name, int32_t value);
 void write_u64_attribute(hid_t object, const char* name, uint64_t value);
 void write_u32_attribute(hid_t object, const char* name, uint32_t value);
 void write_f64_attribute(hid_t object, const char* name, double value);
@@ -72,6 +76,8 @@ void write_dataset(hid_t parent, const std::string& name, const std::vector<hsiz
                    std::span<const uint8_t> values, const Layout& layout = {});
 void write_dataset(hid_t parent, const std::string& name, const std::vector<hsize_t>& dims,
                    std::span<const uint32_t> values, const Layout& layout = {});
+void write_dataset(hid_t parent, const std::string& name, const std::vector<hsize_t>& dims,
+                   std::span<const int32_t> values, const Layout& layout = {});
 void write_dataset(hid_t parent, const std::string& name, const std::vector<hsize_t>& dims,
                    std::span<const uint64_t> values, const Layout& layout = {});
 /// A 1-D dataset of fixed-width UTF-8 strings as wide as the longest (at
