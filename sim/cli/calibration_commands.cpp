@@ -44,14 +44,23 @@ auto in_arena(int threads, Body body) {
   return arena.execute(body);
 }
 
-calibration::AbcCallbacks calibration_progress(Console& console,
+/// The progress line of a calibration: for ABC-SMC, the particles accepted
+/// in the current generation (its ETA assumes the acceptance rate so far
+/// holds); for rejection ABC, the candidates evaluated.
+calibration::AbcCallbacks calibration_progress(Console& console, ProgressMeter& meter,
+                                               const calibration::AbcSettings& s,
                                                std::chrono::steady_clock::time_point start) {
   calibration::AbcCallbacks callbacks;
   callbacks.stop = &stop_flag();
+  const bool smc = s.method == calibration::AbcMethod::Smc;
   if (console.shows_progress())
-    callbacks.on_batch = [&console](uint32_t g, uint32_t evaluated, uint32_t accepted) {
-      console.progress(
-          fmt::format("  generation {}: {} evaluated, {} accepted", g, evaluated, accepted));
+    callbacks.on_batch = [&meter, smc, generation = -1L](uint32_t g, uint32_t evaluated,
+                                                         uint32_t accepted) mutable {
+      if (smc && long(g) != generation) {
+        meter.restart(fmt::format("generation {}", g));
+        generation = g;
+      }
+      meter.update(smc ? accepted : evaluated);
     };
   callbacks.on_generation = [&console, start](uint32_t g, const calibration::Generation& gen) {
     console.line(fmt::format(
@@ -79,9 +88,13 @@ int calibrate(const Args& a) {
                                              : fmt::format(" of {} candidates", s.candidates),
                   config.model.seed, config.model.replicates));
   const auto start = std::chrono::steady_clock::now();
-  const AbcCallbacks callbacks = calibration_progress(console, start);
+  ProgressMeter meter(console, s.method == AbcMethod::Smc ? "generation 0" : "candidates",
+                      s.method == AbcMethod::Smc ? s.particles : s.candidates,
+                      s.method == AbcMethod::Smc ? "particles accepted" : "evaluated");
+  const AbcCallbacks callbacks = calibration_progress(console, meter, s, start);
   install_signal_handlers();
   const AbcResult result = in_arena(a.threads, [&] { return run_calibration(config, callbacks); });
+  console.end_progress();  // each generation's summary line has replaced its progress line
   write_calibration_file(a.calibrate_output, config, result, a.force);
   console.note(fmt::format("mutsim calibrate: {}; {} model evaluations in {:.0f} s; wrote {}",
                            result.stop_reason, result.evaluations, seconds_since(start),
@@ -108,12 +121,12 @@ int sensitivity(const Args& a) {
       config.model.seed));
   const auto start = std::chrono::steady_clock::now();
   install_signal_handlers();
+  ProgressMeter meter(console, "Morris points", double(points), "evaluated");
   const SensitivityResult result = in_arena(a.threads, [&] {
-    return run_sensitivity(config, &stop_flag(), [&console](size_t done, size_t total) {
-      console.progress(fmt::format("  points done: {}/{}", done, total));
-    });
+    return run_sensitivity(config, &stop_flag(),
+                           [&meter](size_t done, size_t) { meter.update(double(done)); });
   });
-  console.end_progress();
+  meter.finish();
   write_sensitivity_file(a.sensitivity_output, config, result, a.force);
   const std::string table = format_morris_table(config, result);
   if (!a.sensitivity_table.empty()) write_file_atomically(a.sensitivity_table, table, true);
