@@ -473,7 +473,7 @@ def _file_layouts():
     add("Both files are written through a temporary file renamed when complete, without "
         "object modification times, every dataset with HDF5's Fletcher32 checksum. Root "
         "attributes: `format` (`mutsim-calibration` or "
-        "`mutsim-sensitivity`), `format_version` (`1.1`), `mutsim_version`, `git_commit`, "
+        "`mutsim-sensitivity`), `format_version` (`1.2`), `mutsim_version`, `git_commit`, "
         "`library_versions`, `config_path`, `calibration_yaml` or `sensitivity_yaml` (the "
         "YAML text), `base_scenario_path`, `base_scenario_yaml`, `fixed_overrides` (one per "
         "line), `seed`, `replicates_per_evaluation`, `batch_size`, `method`.")

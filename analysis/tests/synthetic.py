@@ -101,7 +101,15 @@ def plausible_file(path, routes=("tcs", "rtp", "psm"), replicates=8,
         "mean_attitude": np.zeros(shape), "support_share": np.zeros(shape),
         "wait_and_see_signal": np.zeros(shape),
         "fund_spent_gbp": 1e4 * counts,
+        "wait_and_see_uncertainty": 1 - 0.5 * ramp,
+        "information_level": np.where(ramp > 0.3, 1.0, 0.0),
+        "fund_remaining_gbp": 1e7 - 1e4 * counts,
+        "reserved_contracts_open": np.zeros(shape),
+        "mutuals_on_reserved_contracts": np.zeros(shape),
     }
+    for org_type in ("pct_provider", "acute_trust"):
+        series[f"contract_security_{org_type}"] = np.full(shape, 0.4)
+        series[f"procurement_uncertainty_{org_type}"] = np.full(shape, 0.3)
     for route in routes:
         for stem in ("spinouts_{}_cumulative", "proposals_{}_cumulative",
                      "proposals_{}_exploring", "proposals_{}_in_progress",

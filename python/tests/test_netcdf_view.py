@@ -28,7 +28,7 @@ def test_xarray_opens_a_run_file_with_named_dimensions_and_coordinates(cli_run):
     assert share.attrs["long_name"] == "staff_in_mutuals / public_sector_employment"
     assert ds.fund_spent_gbp.attrs["units"] == "GBP"
     assert ds.events.dims == ("event",)
-    assert ds.attrs["format_version"] == "1.1"
+    assert ds.attrs["format_version"] == "1.2"
     # CF time: a month chosen by its label.
     assert float(share.sel(month="2011-03", replicate=2)) == \
         float(mine.share_in_mutuals.sel(time="2011-03", replicate=2))

@@ -79,6 +79,15 @@ void write_events(hid_t file, const RunResult& result, const Scenario& scenario)
   table.write(file, "events", table_layout(events.size()));
 }
 
+/// Per organisation, the replicates in which it was chosen for the
+/// Pathfinder (the events say which ones).
+std::vector<uint32_t> pathfinder_replicates(const RunResult& result) {
+  std::vector<uint32_t> chosen(result.population.organisations.size(), 0);
+  for (const Event& e : result.events)
+    if (e.kind == EventKind::PathfinderChosen) ++chosen[e.organisation];
+  return chosen;
+}
+
 void write_organisations(hid_t file, const RunResult& result, const Scenario& scenario) {
   const auto& orgs = result.population.organisations;
   const auto& population = scenario.population;
@@ -92,6 +101,8 @@ void write_organisations(hid_t file, const RunResult& result, const Scenario& sc
       kAscii);
   table.add_f64("staff", [&](size_t i) { return result.population.people(orgs[i].staff()); });
   table.add_u32("services", [&](size_t i) { return orgs[i].end_service - orgs[i].first_service; });
+  const std::vector<uint32_t> chosen = pathfinder_replicates(result);
+  table.add_u32("pathfinder_replicates", [&](size_t i) { return chosen[i]; });
   table.write(file, "organisations", table_layout(orgs.size()));
 }
 

@@ -12,7 +12,9 @@ namespace mutsim {
 inline constexpr int kFormatMajor = 1;
 // 1.1: every dataset chunked with the Fletcher32 checksum; tables packed;
 // the netCDF view (sim/io/netcdf_dims.hpp).
-inline constexpr int kFormatMinor = 1;
+// 1.2: the climate series (what the model reads each month), the event kind
+// pathfinder_chosen, /organisations/pathfinder_replicates.
+inline constexpr int kFormatMinor = 2;
 
 struct Provenance {
   std::string scenario_path;

@@ -7,6 +7,12 @@
 #include "sim/random/random.hpp"
 
 namespace mutsim {
+
+double fund_remaining_gbp(const ReplicateState& st) {
+  const SupportFund& fund = st.scenario.programmes.support_fund;
+  return fund.enabled ? fund.budget_gbp - st.tallies.fund_spent_gbp : 0.0;
+}
+
 namespace {
 
 void close_proposal(ReplicateState& st, int32_t month, uint32_t id) {
@@ -32,7 +38,7 @@ double board_consent(const ReplicateState& st, const Proposal& p) {
 void try_fund(ReplicateState& st, Proposal& p) {
   const SupportFund& fund = st.scenario.programmes.support_fund;
   if (p.funded || !st.climate.fund_active) return;
-  if (st.tallies.fund_spent_gbp + fund.grant_gbp > fund.budget_gbp) return;
+  if (fund_remaining_gbp(st) < fund.grant_gbp) return;
   st.tallies.fund_spent_gbp += fund.grant_gbp;
   p.funded = true;
 }

@@ -53,6 +53,8 @@ void select_pathfinders(ReplicateState& st, int32_t month) {
     const uint32_t o = applicants[i].org;
     const Organisation& org = st.population.organisations[o];
     const auto route = static_cast<uint32_t>(st.climate.open_route[st.org_type[o]]);
+    st.add_event(month, EventKind::PathfinderChosen, route, o, org.first_service, org.staff(),
+                 true);
     start_proposal(st, month, route, o, org.first_service, org.end_service, true, true);
     st.proposals.back().funded = true;
     st.org_pathfinder[o] = 1;

@@ -155,7 +155,7 @@ TEST_CASE("netcdf: the format-1.0 reader reads a 1.1 file unchanged", "[unit][io
   const std::string path = (folder.path / "run.h5").string();
   const RunResult result = write_small_run(path, 2);
   const RunFile run = read_run_file(path);
-  CHECK(run.text.at("format_version") == "1.1");
+  CHECK(run.text.at("format_version") == "1.2");
   CHECK(run.series.size() == result.series.size());  // no scale in /series
   CHECK(run.dates == result.dates);
   CHECK(run.series.at("share_in_mutuals").values ==
