@@ -162,6 +162,28 @@ std::string describe_resume(const calibration::AbcProgress& p) {
       p.result.generations.size(), p.indices.size(), p.finished ? " (the run had finished)" : "");
 }
 
+/// Every rank: true (and rank 0 says so) when rank 0 found the job complete.
+bool already_complete(Ranks& ranks, const Console& console, const char* command,
+                      const std::string& output, const std::string& fingerprint, bool complete) {
+  if (ranks.broadcast(complete ? 1 : 0) == 0) return false;
+  console.note(fmt::format(
+      "mutsim {}: {} is complete (written by this configuration, fingerprint {}); nothing to "
+      "do (--force runs it again)",
+      command, output, fingerprint));
+  return true;
+}
+
+/// Rank 0, once the output is written: the checkpoint and the lock go.
+void end_run(const std::string& output, calibration::RunLock& lock, const Ranks& ranks,
+             const calibration::DistributedPool& pool, const Console& console) {
+  std::error_code ec;
+  fs::remove(calibration::checkpoint_path(output), ec);
+  lock.finish();
+  if (ranks.distributed())
+    console.note(fmt::format("evaluations per rank in this run: {}",
+                             fmt::join(pool.tasks_per_rank(), ", ")));
+}
+
 int calibrate(const Args& a, Ranks& ranks) {
   using namespace calibration;
   const bool root = ranks.rank() == 0;
@@ -184,13 +206,7 @@ int calibrate(const Args& a, Ranks& ranks) {
           });
       },
       exit_code_of_current_exception);
-  if (ranks.broadcast(complete ? 1 : 0) != 0) {
-    console.note(fmt::format(
-        "mutsim calibrate: {} is complete (written by this configuration, fingerprint {}); "
-        "nothing to do (--force runs it again)",
-        output, fingerprint));
-    return kExitOk;
-  }
+  if (already_complete(ranks, console, "calibrate", output, fingerprint, complete)) return kExitOk;
   console.note(describe_calibration(a, config));
   if (resume) console.note("mutsim calibrate: " + describe_resume(*resume));
   const auto start = std::chrono::steady_clock::now();
@@ -209,19 +225,29 @@ int calibrate(const Args& a, Ranks& ranks) {
   });
   if (!root) return kExitOk;
   write_calibration_file(output, config, result, a.force);
-  std::error_code ec;
-  fs::remove(checkpoint, ec);
-  lock->finish();
   console.note(fmt::format("mutsim calibrate: {}; {} model evaluations in {:.0f} s; wrote {}",
                            result.stop_reason, result.evaluations, seconds_since(start), output));
-  if (ranks.distributed())
-    console.note(fmt::format("evaluations per rank in this run: {}",
-                             fmt::join(pool.tasks_per_rank(), ", ")));
+  end_run(output, *lock, ranks, pool, console);
   if (!a.quiet)
     std::cout << "Fit to the observed targets (posterior particles, weighted):\n"
               << format_fit_table(config, result) << "\nPosterior:\n"
               << format_posterior_table(config, result);
   return kExitOk;
+}
+
+std::string describe_sensitivity(const Args& a, const calibration::SensitivityConfig& config,
+                                 const calibration::MorrisProgress* resume) {
+  const size_t K = config.model.parameters.size();
+  const size_t points = static_cast<size_t>(config.morris.trajectories) * (K + 1);
+  std::string text = fmt::format(
+      "mutsim sensitivity: {} (Morris), {} parameters, {} trajectories x {} points = {} "
+      "evaluations, {} levels, seed {}",
+      a.sensitivity_config, K, config.morris.trajectories, K + 1, points, config.morris.levels,
+      config.model.seed);
+  if (resume)
+    text +=
+        fmt::format("; resuming with {} of {} points evaluated", resume->indices.size(), points);
+  return text;
 }
 
 int sensitivity(const Args& a, Ranks& ranks) {
@@ -247,23 +273,10 @@ int sensitivity(const Args& a, Ranks& ranks) {
           });
       },
       exit_code_of_current_exception);
-  if (ranks.broadcast(complete ? 1 : 0) != 0) {
-    console.note(fmt::format(
-        "mutsim sensitivity: {} is complete (written by this configuration, fingerprint {}); "
-        "nothing to do (--force runs it again)",
-        output, fingerprint));
+  if (already_complete(ranks, console, "sensitivity", output, fingerprint, complete))
     return kExitOk;
-  }
   const size_t K = config.model.parameters.size();
-  const size_t points = static_cast<size_t>(config.morris.trajectories) * (K + 1);
-  console.note(fmt::format(
-      "mutsim sensitivity: {} (Morris), {} parameters, {} trajectories x {} points = {} "
-      "evaluations, {} levels, seed {}",
-      a.sensitivity_config, K, config.morris.trajectories, K + 1, points, config.morris.levels,
-      config.model.seed));
-  if (resume)
-    console.note(fmt::format("mutsim sensitivity: resuming with {} of {} points evaluated",
-                             resume->indices.size(), points));
+  console.note(describe_sensitivity(a, config, resume ? &*resume : nullptr));
   const auto start = std::chrono::steady_clock::now();
   const std::string checkpoint = checkpoint_path(output);
   SensitivityCallbacks callbacks;
@@ -286,14 +299,9 @@ int sensitivity(const Args& a, Ranks& ranks) {
   write_sensitivity_file(output, config, result, a.force);
   const std::string table = format_morris_table(config, result);
   if (!a.sensitivity_table.empty()) write_file_atomically(a.sensitivity_table, table, true);
-  std::error_code ec;
-  fs::remove(checkpoint, ec);
-  lock->finish();
-  console.note(fmt::format("mutsim sensitivity: {} model evaluations in {:.0f} s; wrote {}", points,
-                           seconds_since(start), output));
-  if (ranks.distributed())
-    console.note(fmt::format("evaluations per rank in this run: {}",
-                             fmt::join(pool.tasks_per_rank(), ", ")));
+  console.note(fmt::format("mutsim sensitivity: {} model evaluations in {:.0f} s; wrote {}",
+                           result.design.points(), seconds_since(start), output));
+  end_run(output, *lock, ranks, pool, console);
   if (!a.quiet) std::cout << table;
   return kExitOk;
 }

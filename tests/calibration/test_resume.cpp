@@ -174,8 +174,8 @@ struct Sandbox {
 
 /// The tiny config with its base scenario as an absolute path and `edit`
 /// applied (another configuration when `edit` changes anything).
-std::string tiny_config(const Sandbox& box, const std::string& command,
-                        const std::string& name, const std::string& extra = "") {
+std::string tiny_config(const Sandbox& box, const std::string& command, const std::string& name,
+                        const std::string& extra = "") {
   std::string text = read_bytes(kData + "tiny-" + command + ".yaml");
   const std::string base = "base_scenario: ../small.yaml";
   text.replace(text.find(base), base.size(),
@@ -270,8 +270,7 @@ TEST_CASE("ABC resumed from any checkpoint equals the uninterrupted run",
       return !p.indices.empty() && (!smc || !p.result.generations.empty());
     }));
     for (size_t i = 0; i < saved.size(); ++i) {
-      INFO("method " << static_cast<int>(method) << ", checkpoint " << i << " of "
-                     << saved.size());
+      INFO("method " << static_cast<int>(method) << ", checkpoint " << i << " of " << saved.size());
       ScramblingPool other(abc_task(toy_model()), 4);
       require_same(whole, run_abc(kPrior, other, 2, s, {}, &saved[i]));
     }
@@ -317,9 +316,10 @@ TEST_CASE("calibration checkpoint: written and read back exactly; another config
   CHECK_THROWS_AS(read_abc_checkpoint(box.path("junk.checkpoint"), fingerprint, config), IoError);
 }
 
-TEST_CASE("calibrate: killed with SIGKILL mid-generation and resumed, it equals an "
-          "uninterrupted run",
-          "[regression][calibration][cli]") {
+TEST_CASE(
+    "calibrate: killed with SIGKILL mid-generation and resumed, it equals an "
+    "uninterrupted run",
+    "[regression][calibration][cli]") {
   check_kill_and_resume("calibrate");
 }
 
@@ -328,9 +328,10 @@ TEST_CASE("sensitivity: killed with SIGKILL and resumed, it equals an uninterrup
   check_kill_and_resume("sensitivity");
 }
 
-TEST_CASE("calibrate and sensitivity: a finished job, another configuration's output or "
-          "checkpoint",
-          "[regression][calibration][cli]") {
+TEST_CASE(
+    "calibrate and sensitivity: a finished job, another configuration's output or "
+    "checkpoint",
+    "[regression][calibration][cli]") {
   for (const std::string command : {"calibrate", "sensitivity"}) {
     INFO(command);
     Sandbox box;
@@ -358,9 +359,9 @@ TEST_CASE("calibrate and sensitivity: a finished job, another configuration's ou
 
     // A checkpoint of another configuration: refused (exit 2), --fresh discards it.
     const auto kill_b = [&] {
-      return kill_after_checkpoints({command, "-q", box.path("b.yaml"), "-o", box.path("c.h5"),
-                                     "--threads", "1"},
-                                    checkpoint_path(box.path("c.h5")), box.path("c.h5"), 1);
+      return kill_after_checkpoints(
+          {command, "-q", box.path("b.yaml"), "-o", box.path("c.h5"), "--threads", "1"},
+          checkpoint_path(box.path("c.h5")), box.path("c.h5"), 1);
     };
     const bool killed = kill_b();
     if (!killed) WARN("the run finished before it could be killed");
