@@ -27,6 +27,7 @@
 
 #include "sim/calibration/abc.hpp"
 #include "sim/calibration/checkpoint.hpp"
+#include "sim/calibration/distributed_pool.hpp"
 #include "sim/calibration/pool.hpp"
 #include "sim/random/random.hpp"
 #include "sim/util/errors.hpp"
@@ -241,7 +242,7 @@ void check_kill_and_resume(const std::string& command) {
 }  // namespace
 
 TEST_CASE("ABC: the result does not depend on the order evaluations finish in",
-          "[regression][calibration]") {
+          "[unit][regression][calibration]") {
   for (AbcMethod method : {AbcMethod::Smc, AbcMethod::Rejection}) {
     const AbcSettings s = toy_settings(method);
     const AbcResult reference = run_abc(kPrior, toy_model(), 2, s);
@@ -250,11 +251,19 @@ TEST_CASE("ABC: the result does not depend on the order evaluations finish in",
       ScramblingPool pool(abc_task(toy_model()), slots);
       require_same(reference, run_abc(kPrior, pool, 2, s, {}));
     }
+    // The pool of the command line, on one rank (ctest does not run under mpirun).
+    sweep::Ranks ranks;
+    for (int threads : {1, 3}) {
+      INFO("DistributedPool, one rank, threads " << threads);
+      DistributedPool pool(ranks, abc_task(toy_model()), threads, kPrior.size(), nullptr);
+      require_same(reference, run_abc(kPrior, pool, 2, s, {}));
+      pool.release();
+    }
   }
 }
 
 TEST_CASE("ABC resumed from any checkpoint equals the uninterrupted run",
-          "[regression][calibration]") {
+          "[unit][regression][calibration]") {
   for (AbcMethod method : {AbcMethod::Smc, AbcMethod::Rejection}) {
     const AbcSettings s = toy_settings(method);
     std::vector<AbcProgress> saved;
