@@ -286,7 +286,7 @@ TEST_CASE("ABC resumed from any checkpoint equals the uninterrupted run",
   }
 }
 
-TEST_CASE("calibration checkpoint: written and read back exactly; another configuration's refused",
+TEST_CASE("calibration checkpoint: written and read back exactly, another configuration's refused",
           "[unit][calibration]") {
   Sandbox box;
   const CalibrationConfig config = load_calibration_config(kData + "tiny-calibrate.yaml");
