@@ -511,6 +511,13 @@ def _running():
         "configuration; 128 + signal when stopped by SIGINT or SIGTERM (130, 143), the "
         "checkpoint kept. Under MPI every rank exits with the same status.")
     add("")
+    return lines + _checkpoint_layout()
+
+
+def _checkpoint_layout():
+    """The checkpoint file's layout."""
+    lines = []
+    add = lines.append
     add("`OUT.checkpoint` (format `mutsim-calibration-checkpoint` or "
         "`mutsim-sensitivity-checkpoint`; root attribute `config_fingerprint`):")
     add("")
