@@ -300,7 +300,8 @@ void write_point_file(const std::string& path, const SweepHeader& header, const 
       content.dates = result->dates;
       content.series = result->series;
       const size_t block = static_cast<size_t>(header.replicates) * result->months();
-      content.fill = [&](size_t, size_t k, double* out) {
+      // By value: `block` ends with this scope, before build_sweep_image calls fill.
+      content.fill = [result, block](size_t, size_t k, double* out) {
         std::copy_n(result->values[k].begin(), block, out);
       };
     }
