@@ -165,6 +165,17 @@ void initialise_attitudes(ReplicateState& st) {
 
 namespace {
 
+/// a[0] + ... + a[n-1] in doubles in four interleaved partial sums; equal to
+/// the serial sum only when no addition rounds (OrderedSum below).
+__attribute__((target_clones("avx2", "default"))) double exact_sum(const float* a, size_t n) {
+  double acc[4] = {0, 0, 0, 0};
+  size_t j = 0;
+  for (; j + 4 <= n; j += 4)
+    for (size_t k = 0; k < 4; ++k) acc[k] += a[j + k];
+  for (; j < n; ++j) acc[0] += a[j];
+  return (acc[0] + acc[1]) + (acc[2] + acc[3]);
+}
+
 /// The sum of a unit's attitudes in doubles, equal bit for bit to the serial
 /// loop `sum += a[i]` in staff order, without its chain of dependent adds
 /// (one add latency per agent, which was a third of the kernel).
@@ -190,12 +201,7 @@ class OrderedSum {
   /// Adds a[0..n) as the serial loop would; `off_grid` counts its values off the grid.
   void add(const float* a, size_t n, uint32_t off_grid) {
     if (on_grid_ && off_grid == 0) {
-      double acc[4] = {0, 0, 0, 0};
-      size_t j = 0;
-      for (; j + 4 <= n; j += 4)
-        for (size_t k = 0; k < 4; ++k) acc[k] += a[j + k];
-      for (; j < n; ++j) acc[0] += a[j];
-      sum_ += (acc[0] + acc[1]) + (acc[2] + acc[3]);
+      sum_ += exact_sum(a, n);
       return;
     }
     for (size_t j = 0; j < n; ++j) sum_ += a[j];
@@ -212,12 +218,51 @@ class OrderedSum {
   bool on_grid_ = true;
 };
 
+/// One chunk's staff arrays (disjoint) and noise.
+struct ChunkArrays {
+  float* attitude;
+  const float* engagement;
+  const float* risk;
+  const float* entrepreneurial;
+  const float* pension;
+  const float* shocks;
+};
+
+// The loops below are compiled twice, for AVX2 and for the baseline
+// (target_clones picks one at load time): the same IEEE operations in the
+// same order on 8 or 4 lanes, and no FMA (-ffp-contract=off), so the same
+// bits either way.
+#define MUTSIM_VECTOR_CLONES __attribute__((target_clones("avx2", "default")))
+
+MUTSIM_VECTOR_CLONES
+void update_chunk(const AttitudeStepTerms& t, const ServiceStepTerms& service, const ChunkArrays& c,
+                  size_t n) {
+  float* __restrict attitude = c.attitude;
+  const float* __restrict engagement = c.engagement;
+  const float* __restrict risk = c.risk;
+  const float* __restrict entrepreneurial = c.entrepreneurial;
+  const float* __restrict pension = c.pension;
+  const float* __restrict shocks = c.shocks;
+  const ServiceStepTerms sv = service;
+  const float w_ent = t.entrepreneurial_weight, w_pen = t.pension_weight;
+  const float rate = t.adjustment_rate, peer = t.peer_weight;
+  for (size_t j = 0; j < n; ++j) {
+    const float a = attitude[j];
+    const float target = sv.base + w_ent * entrepreneurial[j] - w_pen * pension[j] -
+                         risk[j] * sv.insecurity + engagement[j] * sv.information_gain;
+    const float next =
+        a + rate * (target - a) + peer * engagement[j] * (sv.peer_mean - a) + shocks[j];
+    attitude[j] = std::min(std::max(next, -1.0f), 1.0f);
+  }
+}
+
 struct ChunkCounts {
   uint32_t supporters = 0, champions = 0, off_grid = 0;
 };
 
 /// Supporters, champions and values off OrderedSum's grid in one chunk:
 /// integer reductions over plain arrays, which GCC vectorises.
+MUTSIM_VECTOR_CLONES
 ChunkCounts count_chunk(const AttitudeStepTerms& t, const float* __restrict attitude,
                         const float* __restrict entrepreneurial, size_t n, uint32_t min_exponent) {
   const float support = t.support_threshold, champion = t.champion_attitude;
@@ -252,20 +297,12 @@ ServiceSums step_service_staff(const AttitudeStepTerms& t, const ServiceStepTerm
     const ChunkKey key{seed, replicate, m, Purpose::AttitudeNoise, static_cast<uint32_t>(chunk)};
     philox_first_blocks(seed, replicate, m, Purpose::AttitudeNoise, key.first, n, blocks);
     normal_from_blocks(0.0f, t.noise_sd, key, blocks, n, shocks);
-    float* __restrict attitude = staff.attitude.data() + chunk;
-    const float* __restrict engagement = staff.engagement.data() + chunk;
-    const float* __restrict risk = staff.risk_aversion.data() + chunk;
-    const float* __restrict entrepreneurial = staff.entrepreneurial.data() + chunk;
-    const float* __restrict pension = staff.pension_concern.data() + chunk;
-    for (size_t j = 0; j < n; ++j) {
-      const float a = attitude[j];
-      const float target = service.base + t.entrepreneurial_weight * entrepreneurial[j] -
-                           t.pension_weight * pension[j] - risk[j] * service.insecurity +
-                           engagement[j] * service.information_gain;
-      const float next = a + t.adjustment_rate * (target - a) +
-                         t.peer_weight * engagement[j] * (service.peer_mean - a) + shocks[j];
-      attitude[j] = std::min(std::max(next, -1.0f), 1.0f);
-    }
+    float* attitude = staff.attitude.data() + chunk;
+    const float* entrepreneurial = staff.entrepreneurial.data() + chunk;
+    update_chunk(t, service,
+                 {attitude, staff.engagement.data() + chunk, staff.risk_aversion.data() + chunk,
+                  entrepreneurial, staff.pension_concern.data() + chunk, shocks},
+                 n);
     const ChunkCounts counts = count_chunk(t, attitude, entrepreneurial, n, sum.min_exponent());
     supporters += counts.supporters;
     champions += counts.champions;
