@@ -96,7 +96,8 @@ const Tables kTables;
 // subtraction (Sterbenz) and within an ulp in its second, so even next to
 // the pole (k = 1, |z| >= 6e-17) z keeps its relative accuracy.
 double fast_tan(double t) {
-  const int k = static_cast<int>(t * kTwoOverPi + 0.5);
+  // t >= 0, so truncating t 2/pi + 1/2 rounds to nearest (ties up), as tan4's floor does.
+  const int k = static_cast<int>(t * kTwoOverPi + 0.5);  // NOLINT(bugprone-incorrect-roundings)
   const double z = (t - k * kPio2Hi) - k * kPio2Lo;
   const double z2 = z * z;
   const double s = sin_series(z, z2), c = cos_series(z2);
