@@ -353,7 +353,13 @@ struct Slot {
   double a = 0, a_error = 0;
 };
 
+/// n rounded up to whole vectors: the lanes past n hold earlier rounds'
+/// values (or the zeros Round starts with), computed and ignored, so no
+/// round ends in a scalar tail.
+size_t padded(size_t n) { return (n + 3) & ~size_t{3}; }
+
 /// The pending attempts of one round, by position in the active list.
+/// Zero-initialised (Round r{}), so every lane holds a valid argument.
 struct Round {
   size_t active[kBatch];
   double t[kBatch], y[kBatch];
@@ -361,6 +367,7 @@ struct Round {
   double x[kBatch], x_error[kBatch], ratio[kBatch], lg[kBatch], arg[kBatch], ex[kBatch];
   double sy[kBatch], u2[kBatch];
 };
+static_assert(kBatch % 4 == 0, "padded() must stay inside Round's arrays");
 
 enum class Outcome : uint8_t { Retry, Tested, Failed, Done };
 
@@ -394,7 +401,7 @@ Outcome accept(Slot& slot, double x, double x_error, size_t gammas, float* const
 size_t attempt_x(Round& r, size_t active, std::vector<Slot>& slots,
                  const std::vector<GammaFast>& gammas, Outcome* outcome) {
   for (size_t p = 0; p < active; ++p) r.t[p] = kPi * (slots[r.active[p]].stream() * 0x1p-32);
-  fast_tan_array(r.t, r.y, active);
+  fast_tan_array(r.t, r.y, padded(active));
   size_t tested = 0;
   for (size_t p = 0; p < active; ++p) {
     Slot& slot = slots[r.active[p]];
@@ -419,12 +426,12 @@ size_t draw_round(Round& r, size_t active, std::vector<Slot>& slots,
                   const std::vector<GammaFast>& gammas, float* const* out, size_t start) {
   Outcome outcome[kBatch];
   const size_t tested = attempt_x(r, active, slots, gammas, outcome);
-  fast_log_array(r.ratio, r.lg, tested);
+  fast_log_array(r.ratio, r.lg, padded(tested));
   for (size_t q = 0; q < tested; ++q) {
     const GammaFast& g = gammas[slots[r.active[r.tested[q]]].gamma];
     r.arg[q] = std::clamp(g.shape_minus_1() * r.lg[q] - r.sy[q], -700.0, 700.0);
   }
-  fast_exp_array(r.arg, r.ex, tested);
+  fast_exp_array(r.arg, r.ex, padded(tested));
   for (size_t q = 0; q < tested; ++q) {
     const size_t p = r.tested[q];
     Slot& slot = slots[r.active[p]];
@@ -454,7 +461,7 @@ void BetaBatch::draw(const StreamKey& key, uint32_t first, size_t count, float* 
   };
   std::vector<Slot> slots;
   slots.reserve(kBatch);
-  Round r;
+  Round r{};
   for (size_t start = 0; start < count; start += kBatch) {
     const size_t n = std::min(kBatch, count - start);
     if (!fast_) {
