@@ -6,7 +6,7 @@
 # whole process under /usr/bin/time.
 #
 #   benchmarks/calibration-throughput.sh [EVALS_SCALE_1] [EVALS_SCALE_0.1]
-#                                         (default 32 and 160; THREADS=2)
+#                                         (default 8 and 64; THREADS=2)
 #
 # Prints one line per scale (wall s, CPU s, evaluations, evaluations per
 # second per core), then the projection docs/PERFORMANCE.md quotes: one
@@ -16,8 +16,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=build/bin/mutsim
 THREADS=${THREADS:-2}
-EVALS_1=${1:-32}
-EVALS_01=${2:-160}
+EVALS_1=${1:-8}
+EVALS_01=${2:-64}
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
