@@ -179,7 +179,7 @@ __attribute__((target_clones("avx2", "default"))) double exact_sum(const float* 
 
 /// The sum of a unit's attitudes in doubles, equal bit for bit to the serial
 /// loop `sum += a[i]` in staff order, without its chain of dependent adds
-/// (one add latency per agent, which was a third of the kernel).
+/// (one add latency per agent).
 ///
 /// Why reordering is exact here: with n agents and q = 53 - bit_width(n),
 /// every partial sum of values in [-1, 1] is below n < 2^(53-q) in
@@ -187,7 +187,7 @@ __attribute__((target_clones("avx2", "default"))) double exact_sum(const float* 
 /// 2^-q, every partial sum is representable and no addition rounds: the
 /// serial loop and any other order give the exact sum. A float is a
 /// multiple of 2^-q when it is 0 or its ulp is at least 2^-q, i.e. its
-/// biased exponent is at least 150 - q (for n = 100, |a| >= 2^-22). A chunk
+/// biased exponent is at least 150 - q (for n = 100, |a| >= 2^-23). A chunk
 /// holding any other value is added serially, as before, and the sum stays
 /// serial until it is back on the grid.
 class OrderedSum {

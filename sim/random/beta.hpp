@@ -11,7 +11,7 @@
 // attempt) is taken only when the bound makes it certain, and the float is
 // returned only when every value within the bound rounds to it. Otherwise
 // draw() says it cannot tell and the caller redraws from the stream's start
-// with Boost itself (about one agent in a thousand). Either way the value is
+// with Boost itself (about one agent in 10,000). Either way the value is
 // the float of what boost::random::beta_distribution<double> returns on that
 // stream: tests/random/test_beta.cpp checks it on millions of draws.
 #include <cstddef>

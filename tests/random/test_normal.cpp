@@ -43,8 +43,8 @@ size_t mismatches(float mean, float sigma, const ChunkKey& key, const FirstBlock
 
 TEST_CASE("the vectorised ziggurat equals Boost's normal on millions of streams",
           "[unit][rng][normal]") {
-  // 3 seeds x 2 (mean, sigma) x 4 M draws = 24 M values; at Boost's 1.2%
-  // of draws outside the rectangle that is ~290,000 fallbacks, so the
+  // 3 seeds x 2 (mean, sigma) x 4 M draws = 24 M values; at the 2.8%
+  // of draws outside the first rectangle that is ~670,000 fallbacks, so the
   // wedge, tail and rejection paths are exercised too. Chunks of 256 and of
   // odd sizes (the scalar tail after the last whole vector).
   const float params[][2] = {{0.0f, 0.1f}, {0.25f, 1.7f}};
