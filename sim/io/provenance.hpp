@@ -12,7 +12,10 @@ namespace mutsim {
 inline constexpr int kFormatMajor = 1;
 // 1.1: every dataset chunked with the Fletcher32 checksum; tables packed;
 // the netCDF view (sim/io/netcdf_dims.hpp).
-inline constexpr int kFormatMinor = 1;
+// 1.2: population.scale samples whole organisations: /events has a weight
+// column, /organisations a weight column, and /organisations_sampled
+// {replicates, organisations} says which each replicate simulated.
+inline constexpr int kFormatMinor = 2;
 
 struct Provenance {
   std::string scenario_path;

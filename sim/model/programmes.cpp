@@ -48,15 +48,19 @@ void select_pathfinders(ReplicateState& st, int32_t month) {
   std::sort(applicants.begin(), applicants.end(), [](const Applicant& a, const Applicant& b) {
     return a.score < b.score || (a.score == b.score && a.org < b.org);
   });
-  const size_t chosen = std::min<size_t>(applicants.size(), static_cast<size_t>(pf.trusts));
-  for (size_t i = 0; i < chosen; ++i) {
+  // Each chosen trust stands for weight trusts: choose until the real-world
+  // number chosen reaches pf.trusts (at scale 1, exactly pf.trusts), and
+  // spend each grant in real-world pounds.
+  double chosen = 0;
+  for (size_t i = 0; i < applicants.size() && chosen < pf.trusts; ++i) {
     const uint32_t o = applicants[i].org;
     const Organisation& org = st.population.organisations[o];
     const auto route = static_cast<uint32_t>(st.climate.open_route[st.org_type[o]]);
     start_proposal(st, month, route, o, org.first_service, org.end_service, true, true);
     st.proposals.back().funded = true;
     st.org_pathfinder[o] = 1;
-    st.tallies.fund_spent_gbp += pf.grant_gbp;
+    chosen += st.weight(o);
+    st.tallies.fund_spent_gbp += st.weight(o) * pf.grant_gbp;
   }
 }
 
@@ -67,7 +71,7 @@ void convert_large_trusts(ReplicateState& st, int32_t month) {
     const uint32_t type = st.org_type[o];
     const Organisation& org = st.population.organisations[o];
     if (!st.index.large_trust_type[type] || st.climate.open_route[type] < 0) continue;
-    if (st.population.people(org.staff()) < lt.min_staff || !organisation_available(st, o, month))
+    if (static_cast<double>(org.staff()) < lt.min_staff || !organisation_available(st, o, month))
       continue;
     Stream stream(st.seed, st.replicate, static_cast<uint16_t>(month), o, Purpose::LargeTrust);
     if (stream.bernoulli(p))

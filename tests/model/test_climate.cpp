@@ -252,10 +252,10 @@ TEST_CASE("the public-sector employment series is the interpolated denominator",
   CHECK(value("staff_total") == double(w.population.staff()));
   CHECK(value("staff_in_mutuals") == 0);
   CHECK(value("share_in_mutuals") == 0);
-  // Per-route series follow the route order, five per route.
-  CHECK(catalogue.size() == 19 + 5 * w.scenario.routes.size());
-  CHECK(catalogue[19].name == "spinouts_tcs_cumulative");
-  CHECK(catalogue.back().name == "abandoned_psm_cumulative");
+  // Per-route series follow the route order, eight per route.
+  CHECK(catalogue.size() == 20 + 8 * w.scenario.routes.size());
+  CHECK(catalogue[20].name == "spinouts_tcs_cumulative");
+  CHECK(catalogue.back().name == "spinouts_psm_whole_share");
 }
 
 // Divestment chains are followed for at most as many steps as there are
