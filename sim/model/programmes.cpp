@@ -29,10 +29,20 @@ void apply_divestments(ReplicateState& st, int32_t month) {
   }
 }
 
+void choose_pathfinder(ReplicateState& st, int32_t month, uint32_t o) {
+  const Organisation& org = st.population.organisations[o];
+  const auto route = static_cast<uint32_t>(st.climate.open_route[st.org_type[o]]);
+  start_proposal(st, month, route, o, org.first_service, org.end_service, true, true);
+  st.proposals.back().funded = true;
+  st.org_pathfinder[o] = 1;
+  // Its grant in real-world pounds: it stands for weight trusts.
+  st.tallies.fund_spent_gbp += st.weight(o) * st.scenario.programmes.pathfinder.grant_gbp;
+}
+
 void select_pathfinders(ReplicateState& st, int32_t month) {
   const Pathfinder& pf = st.scenario.programmes.pathfinder;
   struct Applicant {
-    double score;
+    double score, last;  // random order; the draw deciding a last, partial pick
     uint32_t org;
   };
   std::vector<Applicant> applicants;
@@ -42,25 +52,24 @@ void select_pathfinders(ReplicateState& st, int32_t month) {
     if (st.org_support_share[o] < pf.application_support || !organisation_available(st, o, month))
       continue;
     Stream stream(st.seed, st.replicate, static_cast<uint16_t>(month), o, Purpose::Pathfinder);
-    applicants.push_back({stream.uniform(), o});
+    const double score = stream.uniform();
+    applicants.push_back({score, stream.uniform(), o});
   }
   // Chosen at random among applicants: the seed article names no criterion.
   std::sort(applicants.begin(), applicants.end(), [](const Applicant& a, const Applicant& b) {
     return a.score < b.score || (a.score == b.score && a.org < b.org);
   });
   // Each chosen trust stands for weight trusts: choose until the real-world
-  // number chosen reaches pf.trusts (at scale 1, exactly pf.trusts), and
-  // spend each grant in real-world pounds.
+  // number chosen reaches pf.trusts (at scale 1, exactly pf.trusts). A last
+  // applicant that stands for more trusts than are left is chosen with
+  // probability left / weight, so pf.trusts are chosen in expectation.
   double chosen = 0;
-  for (size_t i = 0; i < applicants.size() && chosen < pf.trusts; ++i) {
-    const uint32_t o = applicants[i].org;
-    const Organisation& org = st.population.organisations[o];
-    const auto route = static_cast<uint32_t>(st.climate.open_route[st.org_type[o]]);
-    start_proposal(st, month, route, o, org.first_service, org.end_service, true, true);
-    st.proposals.back().funded = true;
-    st.org_pathfinder[o] = 1;
-    chosen += st.weight(o);
-    st.tallies.fund_spent_gbp += st.weight(o) * pf.grant_gbp;
+  for (const Applicant& a : applicants) {
+    const double left = pf.trusts - chosen;
+    const double weight = st.weight(a.org);
+    if (left <= 0 || (weight > left && a.last >= left / weight)) break;
+    choose_pathfinder(st, month, a.org);
+    chosen += weight;
   }
 }
 

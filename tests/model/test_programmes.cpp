@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -60,6 +61,29 @@ TEST_CASE("Pathfinder picks `trusts` applicants in its start month", "[unit][pro
   // Only in the start month.
   update_programmes(st, start + 1);
   CHECK(st.proposals.size() == 2);
+}
+
+TEST_CASE("in a sample the Pathfinder chooses `trusts` real-world trusts on average",
+          "[stat][programmes]") {
+  // scale 0.4: 2 of the 5 acute trusts are kept, each standing for 2.5. With
+  // 2 trusts to choose, the first applicant (2.5 > 2 left) is chosen with
+  // probability 2 / 2.5 = 0.8 and then none is left: 2.5 x 0.8 = 2 in
+  // expectation. Over 60 replicates the number chosen is Binomial(60, 0.8),
+  // mean 48, sd 3.1; 4 sd is 12.4.
+  int chosen = 0;
+  constexpr uint32_t kReplicates = 60;
+  for (uint32_t r = 0; r < kReplicates; ++r) {
+    World w({"population.scale=0.4"}, 7, r);
+    ReplicateState& st = w.st();
+    for (auto& share : st.org_support_share) share = 1.0;
+    update_programmes(st, month_index(w.scenario, "2012-01"));
+    REQUIRE(st.proposals.size() <= 1);
+    for (const Proposal& p : st.proposals) CHECK(w.population.weight(p.org) == 2.5);
+    CHECK(st.tallies.fund_spent_gbp ==
+          2.5 * double(st.proposals.size()) * w.scenario.programmes.pathfinder.grant_gbp);
+    chosen += static_cast<int>(st.proposals.size());
+  }
+  CHECK(std::abs(chosen - 48) < 12.4);
 }
 
 TEST_CASE("Pathfinder needs applicants with enough support", "[unit][programmes]") {
