@@ -102,12 +102,18 @@ fuzz: deps
 fuzz-short: deps
 	JOBS=$(JOBS) bash scripts/run-fuzz.sh $(FUZZ_SHORT_SECONDS)
 
-# Micro-benchmarks, then the national run end to end (docs/PERFORMANCE.md).
+# Micro-benchmarks (with the numpy peer, ../shared/peers/numpy_staff_step.py,
+# in the same run), then the national run end to end as whole processes
+# (docs/PERFORMANCE.md). The set-up share combines the two: mutsim_bench
+# leaves its figures in build/bench-summary.txt for bench-national.sh. Last,
+# the throughput of mutsim calibrate (evaluations at scale 1 and at 0.1).
+BENCH_CALIBRATION_EVALS ?= 8 64
 bench: deps
 	cmake --preset release -DMUTSIM_BUILD_BENCHMARKS=ON
 	cmake --build --preset release -j $(JOBS)
-	build/bin/mutsim_bench --benchmark_color=false
-	bash scripts/bench-national.sh
+	MUTSIM_BENCH_SUMMARY=build/bench-summary.txt build/bin/mutsim_bench --benchmark_color=false
+	MUTSIM_BENCH_SUMMARY=build/bench-summary.txt bash scripts/bench-national.sh
+	bash benchmarks/calibration-throughput.sh $(BENCH_CALIBRATION_EVALS)
 
 # The report compares the baseline with every policy scenario. Scenarios
 # without a result yet are run first, at national scale like `make run` (about

@@ -286,8 +286,9 @@ def _calibration_method(ci):
         f"per evaluation, seed {ci['seed']}. Stopped: {ci['stop_reason']}. Each evaluation "
         "runs the baseline scenario with the fixed overrides below; each candidate's "
         "parameters and model seed come from Stream(seed, generation, 0, candidate), and "
-        "candidates are evaluated in parallel in fixed-size batches and accepted in index "
-        "order, so the result is the same for any thread count.")
+        "candidates are evaluated in parallel (threads, MPI ranks) and accepted in index "
+        "order in fixed-size batches, so the result is the same for any thread or rank "
+        "count, and after a resume.")
     add("")
     add("Fixed overrides, applied to the base scenario before the free parameters:")
     add("")
@@ -463,6 +464,78 @@ def _sensitivity(sens, si):
     return lines
 
 
+def _running():
+    """Threads, MPI, checkpoints, resume and exit statuses (static text)."""
+    lines = []
+    add = lines.append
+    add("## Running: threads, MPI, checkpoints and resume")
+    add("")
+    add("**Scheduling.** Rank 0 hands out evaluations (candidate or design point indices) "
+        "one at a time to whichever slot is free: its own TBB workers and, under `mpirun`, "
+        "every other rank's (`--threads` workers per rank; default: the cores of the machine "
+        "shared among its ranks). A candidate's parameters and model seed depend only on its "
+        "generation and index, and results are used by index: ABC-SMC accepts them batch by "
+        "batch (`batch_size`) in index order, and a generation ends with the batch in which "
+        "the N-th particle is accepted. Slots that work ahead of that batch are discarded, so "
+        "output files are byte-identical for any thread count, any number of MPI ranks, and "
+        "after a resume. Under MPI rank 0 writes the checkpoint and the output; the other "
+        "ranks only evaluate (docs/CLUSTER.md has a Slurm example).")
+    add("")
+    add("**Checkpoint.** Beside the output `OUT`, `OUT.checkpoint` is rewritten whole "
+        "(temporary file, `fsync`, rename: `sim/util/atomic_file`) after every ABC generation "
+        "and after every `batch_size` further results (of the ABC generation in progress, or "
+        "of Morris design points), so a run killed at any moment, `kill -9` included, loses "
+        "at most the evaluations in flight and one batch. `OUT.checkpoint.lock` (an exclusive "
+        "`flock`) keeps two runs from writing one checkpoint. When the output is written, "
+        "both are removed.")
+    add("")
+    add("**Resume.** Running the same command again resumes from the checkpoint: completed "
+        "generations are kept, candidates already evaluated are not run again, and the "
+        "output is byte-identical to an uninterrupted run's. A run started alone can be "
+        "resumed under `mpirun`, and the reverse. *The same command* means the same "
+        "configuration fingerprint: FNV-1a over the mutsim build (version, git commit, "
+        "library versions), the config file (its path as given and its text) and the base "
+        "scenario (path and text). A checkpoint of another fingerprint is refused (exit 2) "
+        "with both fingerprints in the message; `--fresh` discards it.")
+    add("")
+    add("**Finished jobs.** If `OUT` exists and was written by the same configuration "
+        "(its `config_fingerprint` attribute), the command says it is complete and exits 0 "
+        "without running anything, so a resubmitted batch job does not fail; an `OUT` of "
+        "another configuration, or a file that is not such an output, is refused with exit "
+        "2 unless `--force`.")
+    add("")
+    add("**Exit statuses** (`calibrate`, `sensitivity`): 0 done, or already complete; 1 "
+        "an output or runtime failure (the checkpoint is kept); 2 bad input (config file, "
+        "base scenario, command line), an existing output or checkpoint of another "
+        "configuration; 128 + signal when stopped by SIGINT or SIGTERM (130, 143), the "
+        "checkpoint kept. Under MPI every rank exits with the same status.")
+    add("")
+    return lines + _checkpoint_layout()
+
+
+def _checkpoint_layout():
+    """The checkpoint file's layout."""
+    lines = []
+    add = lines.append
+    add("`OUT.checkpoint` (format `mutsim-calibration-checkpoint` or "
+        "`mutsim-sensitivity-checkpoint`; root attribute `config_fingerprint`):")
+    add("")
+    add(table(["path", "shape", "meaning"], [
+        ["root attributes `finished`, `stop_reason`, `evaluations`, `generations`", "",
+         "calibration: whether the run is over, why, evaluations of the completed "
+         "generations, G"],
+        ["`/generations/NNNN/particles`, `distances`, `weights`, `simulated`, `seeds` "
+         "(attributes `epsilon`, `evaluated`, `accepted`, `ess`)", "[N, ...]",
+         "calibration: each completed generation, exactly as in the output"],
+        ["`/progress/indices`", "[n]",
+         "candidates of the generation in progress (sensitivity: design points) evaluated"],
+        ["`/progress/values`", "[n, 1 + S] or [n, O]",
+         "their results: distance and simulated targets; or the O outputs"],
+    ]))
+    add("")
+    return lines
+
+
 def _file_layouts():
     """The two files' layouts."""
     lines = []
@@ -472,7 +545,8 @@ def _file_layouts():
     add("Both files are written through a temporary file renamed when complete, without "
         "object modification times, every dataset with HDF5's Fletcher32 checksum. Root "
         "attributes: `format` (`mutsim-calibration` or "
-        "`mutsim-sensitivity`), `format_version` (`1.1`), `mutsim_version`, `git_commit`, "
+        "`mutsim-sensitivity`), `format_version` (`1.2`), `config_fingerprint` (see "
+        "*Resume* above), `mutsim_version`, `git_commit`, "
         "`library_versions`, `config_path`, `calibration_yaml` or `sensitivity_yaml` (the "
         "YAML text), `base_scenario_path`, `base_scenario_yaml`, `fixed_overrides` (one per "
         "line), `seed`, `replicates_per_evaluation`, `batch_size`, `method`.")
@@ -538,7 +612,8 @@ def _references():
 def render(cal, sens, args):
     ci, si = cal["info"], sens["info"]
     lines = (_intro(args) + _calibration_method(ci) + _calibration_results(cal)
-             + _calibration_misses(cal, ci) + _sensitivity(sens, si) + _file_layouts()
+             + _calibration_misses(cal, ci) + _sensitivity(sens, si) + _running()
+             + _file_layouts()
              + _references())
     return "\n".join(lines)
 

@@ -9,9 +9,11 @@
 
 #include <unistd.h>
 #include <algorithm>
+#include <boost/random/beta_distribution.hpp>
 #include <boost/random/normal_distribution.hpp>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <map>
@@ -31,6 +33,8 @@
 #include "sim/model/mutuals.hpp"
 #include "sim/model/pipeline.hpp"
 #include "sim/model/programmes.hpp"
+#include "sim/random/beta.hpp"
+#include "sim/random/normal.hpp"
 #include "sim/random/random.hpp"
 
 using namespace mutsim;
@@ -554,8 +558,11 @@ void BM_HDF5Write(benchmark::State& bs) {
   bs.counters["events"] = static_cast<double>(n.result.events.size());
 }
 
-// Set-up: every agent's traits (four Beta draws) and initial attitude.
+// Set-up: every agent's traits (four Beta draws) and initial attitude, on
+// the given number of TBB threads, wall time.
 void BM_DrawStaffAndInitialise(benchmark::State& bs) {
+  const auto threads = static_cast<size_t>(bs.range(0));
+  tbb::global_control limit(tbb::global_control::max_allowed_parallelism, threads);
   const National& n = national();
   for (auto _ : bs) {
     ReplicateState st(n.loaded.scenario, n.index, n.population, National::kSeed, 1);
@@ -566,6 +573,54 @@ void BM_DrawStaffAndInitialise(benchmark::State& bs) {
   }
   bs.SetItemsProcessed(static_cast<int64_t>(bs.iterations() * n.staff()));
   bs.counters["state_B_per_agent"] = StaffArrays::kBytesPerAgent;
+}
+
+// The four Beta traits of 2^20 agents on one thread: Boost per agent (as
+// draw_staff did before issue 14) and BetaBatch (the same values).
+constexpr uint32_t kTraitAgents = 1 << 20;
+
+const std::vector<BetaBatch::Shape>& trait_shapes() {
+  static const std::vector<BetaBatch::Shape> shapes = [] {
+    const StaffTraits& t = national().loaded.scenario.staff;
+    return std::vector<BetaBatch::Shape>{{t.engagement.alpha, t.engagement.beta},
+                                         {t.risk_aversion.alpha, t.risk_aversion.beta},
+                                         {t.entrepreneurial.alpha, t.entrepreneurial.beta},
+                                         {t.pension_concern.alpha, t.pension_concern.beta}};
+  }();
+  return shapes;
+}
+
+void BM_Traits_BoostBeta(benchmark::State& bs) {
+  const auto& shapes = trait_shapes();
+  std::vector<float> out(kTraitAgents);
+  for (auto _ : bs) {
+    for (uint32_t e = 0; e < kTraitAgents; ++e) {
+      Stream stream(National::kSeed, 0, kSetupMonth, e, Purpose::StaffTraits);
+      float sum = 0;
+      for (const auto& sh : shapes)
+        sum +=
+            static_cast<float>(boost::random::beta_distribution<double>(sh.alpha, sh.beta)(stream));
+      out[e] = sum;
+    }
+    benchmark::DoNotOptimize(out.data());
+  }
+  bs.SetItemsProcessed(static_cast<int64_t>(bs.iterations() * kTraitAgents));
+}
+
+void BM_Traits_BetaBatch(benchmark::State& bs) {
+  const BetaBatch batch(trait_shapes());
+  std::vector<float> traits(4 * size_t{kTraitAgents});
+  float* out[] = {traits.data(), traits.data() + kTraitAgents, traits.data() + 2 * kTraitAgents,
+                  traits.data() + 3 * kTraitAgents};
+  const StreamKey key{National::kSeed, 0, kSetupMonth, Purpose::StaffTraits};
+  for (auto _ : bs) {
+    for (uint32_t e = 0; e < kTraitAgents; e += 4096) {
+      float* at[] = {out[0] + e, out[1] + e, out[2] + e, out[3] + e};
+      batch.draw(key, e, 4096, at);
+    }
+    benchmark::DoNotOptimize(traits.data());
+  }
+  bs.SetItemsProcessed(static_cast<int64_t>(bs.iterations() * kTraitAgents));
 }
 
 constexpr int kRepetitions = 5;
@@ -593,7 +648,10 @@ void register_all() {
   add("Commissioning", BM_Commissioning)->Unit(benchmark::kMicrosecond);
   add("RecordMonth", BM_RecordMonth)->Unit(benchmark::kMicrosecond);
   add("HDF5Write", BM_HDF5Write);
+  add("Traits_BoostBeta", BM_Traits_BoostBeta)->Repetitions(3);
+  add("Traits_BetaBatch", BM_Traits_BetaBatch)->Repetitions(3);
   add("DrawStaffAndInitialise", BM_DrawStaffAndInitialise)
+      ->Arg(2)
       ->Iterations(1)
       ->Repetitions(3)
       ->UseRealTime();
@@ -650,6 +708,49 @@ bool kernels_agree() {
          std::memcmp(a.attitude.data(), b.attitude.data(), a.attitude.size() * sizeof(float)) == 0;
 }
 
+/// The numpy peer (../shared/peers/numpy_staff_step.py, or $MUTSIM_NUMPY_PEER)
+/// at the national agent count, run `runs` times by /usr/bin/python3: the
+/// median of its staff-steps per second, or 0 when it cannot be run.
+double numpy_peer_rate(uint64_t agents, int runs) {
+  const char* env = std::getenv("MUTSIM_NUMPY_PEER");
+  const std::string script =
+      env != nullptr ? env
+                     : std::string(MUTSIM_SOURCE_DIR) + "/../shared/peers/numpy_staff_step.py";
+  if (!std::filesystem::exists(script)) {
+    std::printf("numpy peer: %s not found; ratio not measured\n", script.c_str());
+    return 0;
+  }
+  const std::string command = fmt::format("/usr/bin/python3 {} --agents {}", script, agents);
+  std::printf("numpy peer: %s (%d runs)\n", command.c_str(), runs);
+  std::vector<double> rates;
+  for (int r = 0; r < runs; ++r) {
+    std::FILE* pipe = popen(command.c_str(), "r");
+    if (pipe == nullptr) return 0;
+    char line[512] = {};
+    double rate = 0;
+    while (std::fgets(line, sizeof line, pipe) != nullptr) {
+      const char* key = std::strstr(line, "staff_steps_per_s=");
+      if (key != nullptr) rate = std::atof(key + std::strlen("staff_steps_per_s="));
+      std::printf("  %s", line);
+    }
+    if (pclose(pipe) != 0 || rate <= 0) return 0;
+    rates.push_back(rate);
+  }
+  std::sort(rates.begin(), rates.end());
+  return rates[rates.size() / 2];
+}
+
+/// Figures for scripts/bench-national.sh (the set-up share needs the
+/// national run's wall time), as "name value" lines in $MUTSIM_BENCH_SUMMARY.
+void write_summary(const std::map<std::string, double>& figures) {
+  const char* path = std::getenv("MUTSIM_BENCH_SUMMARY");
+  if (path == nullptr) return;
+  std::FILE* f = std::fopen(path, "w");
+  if (f == nullptr) return;
+  for (const auto& [name, value] : figures) std::fprintf(f, "%s %.9g\n", name.c_str(), value);
+  std::fclose(f);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -685,7 +786,7 @@ int main(int argc, char** argv) {
     std::printf("  %-52s %8.3f  %s\n", what, value, target);
   };
   std::printf("  %-52s %8.1f M/s\n", "staff step, agents per second (1 thread)", step / 1e6);
-  line("full step / loop (a)", loop_a > 0 ? step / loop_a : 0, "(target >= 0.5)");
+  line("full step / loop (a)", loop_a > 0 ? step / loop_a : 0, "(target >= 0.8)");
   line("step bandwidth / triad (b) bandwidth", triad_bw > 0 ? step_bw / triad_bw : 0, "");
   std::printf("  %-52s %8.2f GB/s vs %.2f GB/s\n", "  (step 24 B/agent; triad 12 B/element)",
               step_bw / 1e9, triad_bw / 1e9);
@@ -694,6 +795,11 @@ int main(int argc, char** argv) {
   line("v0 kernel / its loop (a) with scalar streams", loop_a_scalar > 0 ? v0 / loop_a_scalar : 0,
        "");
   line("update_attitudes 2 threads / 1 thread", one > 0 ? two / one : 0, "(target >= 1.8)");
+  line("staff traits: BetaBatch / Boost per agent (1 thread)",
+       reporter.rate("Traits_BoostBeta") > 0
+           ? reporter.rate("Traits_BetaBatch") / reporter.rate("Traits_BoostBeta")
+           : 0,
+       "");
   line("batched / scalar first Philox block",
        reporter.rate("Stream_ScalarFirstDraw") > 0
            ? reporter.rate("Stream_BatchedFirstBlocks") / reporter.rate("Stream_ScalarFirstDraw")
@@ -701,5 +807,33 @@ int main(int argc, char** argv) {
        "");
   std::printf("  %-52s %8.0f B (target <= 32)\n", "staff state per agent",
               static_cast<double>(StaffArrays::kBytesPerAgent));
+  std::printf("  %-52s %8s\n", "ziggurat fast path",
+              normal_from_blocks_vectorised() ? "AVX2" : "scalar");
+  const auto setup_it = reporter.medians.find("DrawStaffAndInitialise/2");
+  const double setup_s = setup_it == reporter.medians.end()
+                             ? 0
+                             : setup_it->second.GetAdjustedRealTime() /
+                                   benchmark::GetTimeUnitMultiplier(setup_it->second.time_unit);
+  std::printf("  %-52s %8.3f s\n", "set-up (traits + initial attitudes), 2 threads", setup_s);
+
+  const double numpy = numpy_peer_rate(n.staff(), 3);
+  std::printf("\n  %-52s %8.1f M/s\n", "numpy peer, staff-steps per second (median of 3)",
+              numpy / 1e6);
+  // The peer times itself by the wall clock, so the ratio uses StaffStep's
+  // wall time too (the same figure as its CPU rate on an idle machine).
+  const auto step_it = reporter.medians.find("StaffStep");
+  const double step_wall = step_it == reporter.medians.end()
+                               ? 0
+                               : static_cast<double>(n.staff()) /
+                                     (step_it->second.GetAdjustedRealTime() /
+                                      benchmark::GetTimeUnitMultiplier(step_it->second.time_unit));
+  std::printf("  %-52s %8.1f M/s\n", "staff step by the wall clock (1 thread)", step_wall / 1e6);
+  line("StaffStep / numpy peer (both wall clock)", numpy > 0 ? step_wall / numpy : 0,
+       "(target >= 5)");
+  write_summary({{"staff_step_per_s", step},
+                 {"staff_step_wall_per_s", step_wall},
+                 {"loop_a_per_s", loop_a},
+                 {"numpy_per_s", numpy},
+                 {"setup_seconds_2_threads", setup_s}});
   return same ? 0 : 1;
 }

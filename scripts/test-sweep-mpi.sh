@@ -25,4 +25,9 @@ cmp one.h5 mpi.h5
 grep -Eq "points run per rank: [1-9][0-9]*, [1-9][0-9]*" mpi.err || {
   echo "FAIL: expected both ranks to run points"; exit 1; }
 [ ! -e mpi.h5.parts ] || { echo "FAIL: parts folder left behind"; exit 1; }
+# Resubmitted after it finished (issue 14): complete, exit 0, the file untouched.
+mpirun --oversubscribe --allow-run-as-root -n 2 "$BIN" sweep "$SWEEP" -o mpi.h5 --threads 1 \
+  "${QUICK[@]}" 2> again.err || { cat again.err; echo "FAIL: rerun did not exit 0"; exit 1; }
+grep -q "mpi.h5 is complete" again.err || { cat again.err; echo "FAIL: no 'is complete'"; exit 1; }
+cmp one.h5 mpi.h5
 echo "PASS: mpirun -n 2 gives the single-process file byte for byte"

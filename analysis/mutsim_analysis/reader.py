@@ -158,7 +158,7 @@ def read_run(path):
 
 
 def _with_weights(events, attrs):
-    """Format 1.2 writes each event's weight. Earlier files sampled units,
+    """Format 1.3 writes each event's weight. Earlier files sampled units,
     not organisations: a unit-level event then stood for 1/scale events and
     a whole-organisation one for 1, which is the weight given them here."""
     if "weight" in events.columns:

@@ -116,7 +116,10 @@ def analyse_run(run, out_dir):
             (fan_chart, "share", "Share of public-sector workers in mutuals"),
             (lambda r, p: pipeline_chart(r, targets, p), "pipeline",
              "Spin-out pipeline and observed patterns"),
-            (size_chart, "sizes", "Staff per spin-out by route")):
+            (size_chart, "sizes", "Staff per spin-out by route"),
+            (climate_chart, "climate",
+             "The climate the model read: contract security by "
+             "organisation type, wait-and-see, fund")):
         filename = f"{run.name}_{suffix}.png"
         try:
             notes = draw(run, out_dir / filename)
@@ -245,6 +248,47 @@ def fan_chart(run, path):
     ax.set_ylabel("% of public-sector workers in mutuals")
     ax.set_title(f"{run.name}: share in mutuals")
     ax.legend(loc="upper left")
+    fig.autofmt_xdate()
+    save(fig, path)
+    return []
+
+
+def climate_chart(run, path):
+    """Medians of the signals staff and proposals read (format 1.2)."""
+    security = sorted(n for n in run.series
+                      if n.startswith("contract_security_"))
+    if not security or "wait_and_see_signal" not in run.series:
+        raise Skipped("no climate series (a file of format 1.1 or older)")
+    x = run.dates.astype("datetime64[D]")
+    fig, (top, middle, bottom) = plt.subplots(3, 1, figsize=(9, 10),
+                                              sharex=True)
+    for name, color in zip(security, plt.cm.tab10.colors):
+        top.plot(x, np.median(run.series[name], axis=0), color=color,
+                 label=name.removeprefix("contract_security_"))
+    top.set_ylabel("contract security [0, 1]")
+    top.set_title(f"{run.name}: the climate (medians across replicates)")
+    top.legend(loc="upper left", fontsize="small", ncol=2)
+    for name, label, color in (
+            ("wait_and_see_signal", "wait-and-see signal", "tab:blue"),
+            ("wait_and_see_uncertainty", "its uncertainty", "tab:orange"),
+            ("information_level", "information level", "tab:green")):
+        if name in run.series:
+            middle.plot(x, np.median(run.series[name], axis=0),
+                        color=color, label=label)
+    middle.set_ylabel("signal")
+    middle.legend(loc="upper left", fontsize="small")
+    if "fund_remaining_gbp" in run.series:
+        bottom.plot(x, np.median(run.series["fund_remaining_gbp"], axis=0)
+                    / 1e6, color="tab:purple", label="fund remaining")
+    if "mutuals_on_reserved_contracts" in run.series:
+        twin = bottom.twinx()
+        twin.plot(x, np.median(run.series["mutuals_on_reserved_contracts"],
+                               axis=0), color="tab:red",
+                  label="mutuals on reserved contracts")
+        twin.set_ylabel("mutuals on reserved contracts")
+        twin.legend(loc="upper right", fontsize="small")
+    bottom.set_ylabel("GBP million")
+    bottom.legend(loc="upper left", fontsize="small")
     fig.autofmt_xdate()
     save(fig, path)
     return []

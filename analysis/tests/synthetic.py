@@ -22,7 +22,7 @@ EVENT_DTYPE = np.dtype([("replicate", "<u4"), ("month", "<i4"),
                         ("kind", "S16"), ("route", "S16"),
                         ("organisation", "<u4"), ("service", "<u4"),
                         ("staff", "<f8")])
-# Format 1.2 adds each event's weight.
+# Format 1.3 adds each event's weight.
 WEIGHTED_EVENT_DTYPE = np.dtype(EVENT_DTYPE.descr + [("weight", "<f8")])
 ORGANISATION_DTYPE = np.dtype([("id", "<u4"), ("type", "S32"),
                                ("sector", "S32"), ("staff", "<f8"),
@@ -84,8 +84,7 @@ def plausible_file(path, routes=("tcs", "rtp", "psm"), replicates=8,
     shape = (replicates, len(dates))
     ramp = np.linspace(0, 1, len(dates)) * rng.uniform(0.8, 1.2,
                                                        (replicates, 1))
-    employment = np.tile(np.linspace(6.26e6, 5.36e6, len(dates)),
-                         (replicates, 1))
+    employment = np.tile(np.linspace(6.26e6, 5.36e6, len(dates)), (replicates, 1))
     staff = uplift * 0.03 * employment * ramp
     counts = np.floor(60 * ramp)
     series = {
@@ -106,7 +105,15 @@ def plausible_file(path, routes=("tcs", "rtp", "psm"), replicates=8,
         "mean_attitude": np.zeros(shape), "support_share": np.zeros(shape),
         "wait_and_see_signal": np.zeros(shape),
         "fund_spent_gbp": 1e4 * counts,
+        "wait_and_see_uncertainty": 1 - 0.5 * ramp,
+        "information_level": np.where(ramp > 0.3, 1.0, 0.0),
+        "fund_remaining_gbp": 1e7 - 1e4 * counts,
+        "reserved_contracts_open": np.zeros(shape),
+        "mutuals_on_reserved_contracts": np.zeros(shape),
     }
+    for org_type in ("pct_provider", "acute_trust"):
+        series[f"contract_security_{org_type}"] = np.full(shape, 0.4)
+        series[f"procurement_uncertainty_{org_type}"] = np.full(shape, 0.3)
     for route in routes:
         for stem in ("spinouts_{}_cumulative", "proposals_{}_cumulative",
                      "proposals_{}_exploring", "proposals_{}_in_progress",
@@ -114,8 +121,7 @@ def plausible_file(path, routes=("tcs", "rtp", "psm"), replicates=8,
                      "spinouts_{}_whole_cumulative"):
             series[stem.format(route)] = counts / len(routes)
         series[f"spinouts_{route}_whole_share"] = np.full(shape, 0.5)
-    # TCS spin-outs are large, others small; each spin-out follows a
-    # proposal of the same unit.
+    # TCS spin-outs large, others small; each after a proposal of its unit.
     events = []
     for r in range(replicates):
         for route in routes:

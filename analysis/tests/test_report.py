@@ -22,7 +22,7 @@ def test_report_links_only_existing_local_images(tmp_path):
                 plausible_file(tmp_path / "reserved.h5", uplift=6, seed=2))
     page = (out / "index.html").read_text()
     images = re.findall(r'<img src="([^"]+)"', page)
-    assert len(images) == 6  # three figures per run
+    assert len(images) == 8  # four figures per run
     assert all((out / name).is_file() for name in images)
     assert not re.search(r'(src|href)="(https?:)?//', page)
     assert "<style>" in page
@@ -43,6 +43,17 @@ def test_baseline_defaults_to_the_first_file(tmp_path):
     out = build(tmp_path, plausible_file(tmp_path / "second.h5", seed=2),
                 plausible_file(tmp_path / "first.h5"))
     assert "(baseline: second)" in (out / "summary.md").read_text()
+
+
+def test_climate_chart_needs_the_climate_series(tmp_path):
+    out = build(tmp_path, plausible_file(tmp_path / "baseline.h5"))
+    assert (out / "baseline_climate.png").is_file()
+    old = make_file(tmp_path / "old.h5",
+                    {"share_in_mutuals": np.full((2, 72), 0.01)})
+    out = build(tmp_path, old)
+    assert not (out / "old_climate.png").exists()
+    assert "figure skipped, no climate series" in \
+        (out / "index.html").read_text()
 
 
 def test_missing_route_is_noted_not_fatal(tmp_path):

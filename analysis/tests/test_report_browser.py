@@ -40,7 +40,7 @@ def report_dir(tmp_path_factory):
 def test_every_image_loads_and_nothing_is_logged(report_dir):
     check = check_page(report_dir / "index.html", screenshot=SCREENSHOT)
     assert check.problems == []
-    assert len(check.images) == 6  # three figures per run
+    assert len(check.images) == 8  # four figures per run
     assert all(width > 0 for _, width in check.images)
     assert check.screenshot == SCREENSHOT
     png = SCREENSHOT.read_bytes()

@@ -66,7 +66,7 @@ def open_file(path, tables=True):
             if dim not in coords:
                 coords[dim] = _index(h5, dim, _size(data_vars, dim))
         if tables and "organisations_sampled" in h5:
-            # Format 1.2: which organisations each replicate simulated.
+            # Format 1.3: which organisations each replicate simulated.
             data_vars["organisation_sampled"] = xr.Variable(
                 ("replicate", "organisation"), h5["organisations_sampled"][()])
     dataset = xr.Dataset(data_vars, coords, attrs)

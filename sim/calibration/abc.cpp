@@ -1,7 +1,5 @@
 #include "sim/calibration/abc.hpp"
 
-#include <tbb/parallel_for.h>
-
 #include <fmt/format.h>
 #include <boost/random/normal_distribution.hpp>
 
@@ -30,27 +28,90 @@ struct Scored {
   Evaluation evaluation;
 };
 
-void check_stop(const AbcCallbacks& callbacks) {
-  if (callbacks.stop && callbacks.stop->load() != 0) throw Interrupted(callbacks.stop->load());
-}
+/// The candidates of one generation (rejection: of the run), by index, as
+/// they are handed out and as their results arrive.
+class Candidates {
+ public:
+  Candidates(uint32_t generation, const ProposeFn& propose, const AbcSettings& settings,
+             size_t simulated_size, uint32_t cap)
+      : generation_(generation),
+        propose_(propose),
+        settings_(settings),
+        simulated_size_(simulated_size),
+        cap_(cap) {}
 
-/// Evaluates candidates [first, first + count) of a generation in parallel.
-std::vector<Scored> evaluate_batch(uint32_t generation, uint32_t first, uint32_t count,
-                                   const ProposeFn& propose, const EvaluateFn& evaluate,
-                                   const AbcSettings& settings, size_t simulated_size) {
-  std::vector<Scored> batch(count);
-  tbb::parallel_for(uint32_t{0}, count, [&](uint32_t i) {
-    Scored& s = batch[i];
-    s.theta = propose(first + i);
-    s.seed = candidate_seed(settings.seed, generation, first + i);
-    s.evaluation = evaluate(s.theta, s.seed);
-    if (s.evaluation.simulated.size() != simulated_size)
+  /// Results of an earlier run (a checkpoint): [indices.size() * (1 + S)].
+  void restore(const std::vector<uint32_t>& indices, const std::vector<double>& values) {
+    const size_t width = 1 + simulated_size_;
+    for (size_t i = 0; i < indices.size(); ++i) {
+      if (indices[i] >= cap_) continue;
+      store(indices[i],
+            std::vector<double>(values.begin() + static_cast<std::ptrdiff_t>(i * width),
+                                values.begin() + static_cast<std::ptrdiff_t>((i + 1) * width)));
+    }
+  }
+
+  /// The next candidate without a result, or none past the cap.
+  std::optional<Task> next() {
+    while (next_ < cap_ && next_ < evaluated_.size() && evaluated_[next_]) ++next_;
+    if (next_ >= cap_) return std::nullopt;
+    const Scored& s = slot(next_);
+    return Task{next_++, s.seed, s.theta};
+  }
+
+  void store(uint32_t index, std::vector<double> values) {
+    if (values.size() != 1 + simulated_size_)
       throw std::logic_error("ABC: the model returned the wrong number of simulated values");
-    if (std::isnan(s.evaluation.distance))
-      s.evaluation.distance = std::numeric_limits<double>::infinity();
-  });
-  return batch;
-}
+    Scored& s = slot(index);
+    s.evaluation.distance =
+        std::isnan(values[0]) ? std::numeric_limits<double>::infinity() : values[0];
+    s.evaluation.simulated.assign(values.begin() + 1, values.end());
+    evaluated_[index] = true;
+    ++count_;
+  }
+
+  bool evaluated(uint32_t index) const { return index < evaluated_.size() && evaluated_[index]; }
+  const Scored& operator[](uint32_t index) const { return scored_[index]; }
+  uint32_t cap() const { return cap_; }
+  size_t count() const { return count_; }
+
+  /// Every result so far, for a checkpoint.
+  void save(std::vector<uint32_t>& indices, std::vector<double>& values) const {
+    indices.clear();
+    values.clear();
+    for (uint32_t i = 0; i < evaluated_.size(); ++i) {
+      if (!evaluated_[i]) continue;
+      indices.push_back(i);
+      values.push_back(scored_[i].evaluation.distance);
+      values.insert(values.end(), scored_[i].evaluation.simulated.begin(),
+                    scored_[i].evaluation.simulated.end());
+    }
+  }
+
+ private:
+  /// Candidate `index`, proposed when first seen.
+  Scored& slot(uint32_t index) {
+    while (scored_.size() <= index) {
+      const auto i = static_cast<uint32_t>(scored_.size());
+      Scored s;
+      s.theta = propose_(i);
+      s.seed = candidate_seed(settings_.seed, generation_, i);
+      scored_.push_back(std::move(s));
+      evaluated_.push_back(false);
+    }
+    return scored_[index];
+  }
+
+  const uint32_t generation_;
+  const ProposeFn& propose_;
+  const AbcSettings& settings_;
+  const size_t simulated_size_;
+  const uint32_t cap_;
+  std::vector<Scored> scored_;
+  std::vector<bool> evaluated_;
+  uint32_t next_ = 0;
+  size_t count_ = 0;
+};
 
 void append(Generation& g, const Scored& s) {
   g.particles.insert(g.particles.end(), s.theta.begin(), s.theta.end());
@@ -61,31 +122,65 @@ void append(Generation& g, const Scored& s) {
   ++g.accepted;
 }
 
-/// Evaluates candidates in index order, batch by batch, accepting those
-/// within `epsilon` until N are accepted; nullopt if the cap is reached first.
+/// Runs `candidates` on the pool: the results of an earlier run first, then
+/// a task for every candidate without one until `enough()`; `progress()`
+/// after each result, and the checkpoint after every `batch_size` results.
+void evaluate_candidates(Candidates& candidates, EvaluationPool& pool, AbcProgress& state,
+                         const AbcSettings& settings, const AbcCallbacks& callbacks,
+                         const std::function<void()>& progress,
+                         const std::function<bool()>& enough) {
+  candidates.restore(state.indices, state.values);
+  progress();
+  size_t since_checkpoint = 0;
+  auto next = [&]() -> std::optional<Task> {
+    if (enough()) return std::nullopt;
+    return candidates.next();
+  };
+  auto done = [&](uint32_t index, std::vector<double> values) {
+    candidates.store(index, std::move(values));
+    progress();
+    if (callbacks.on_checkpoint && ++since_checkpoint >= settings.batch_size) {
+      since_checkpoint = 0;
+      candidates.save(state.indices, state.values);
+      callbacks.on_checkpoint(state);
+    }
+  };
+  if (!enough()) pool.run(next, done);
+}
+
+/// Accepts candidates in index order, batch by batch, those within
+/// `epsilon`, until N are accepted; nullopt if the cap is reached first.
 std::optional<Generation> sequential_generation(uint32_t generation, double epsilon,
-                                                const ProposeFn& propose,
-                                                const EvaluateFn& evaluate,
+                                                const ProposeFn& propose, EvaluationPool& pool,
                                                 const AbcSettings& settings, size_t simulated_size,
-                                                const AbcCallbacks& callbacks,
-                                                uint64_t& evaluations) {
+                                                const AbcCallbacks& callbacks, AbcProgress& state) {
+  Candidates candidates(generation, propose, settings, simulated_size,
+                        settings.max_evaluations_per_generation);
   Generation g;
   g.epsilon = epsilon;
-  uint32_t next = 0;
-  while (g.accepted < settings.particles) {
-    if (next >= settings.max_evaluations_per_generation) return std::nullopt;
-    check_stop(callbacks);
-    const uint32_t count =
-        std::min(settings.batch_size, settings.max_evaluations_per_generation - next);
-    const auto batch =
-        evaluate_batch(generation, next, count, propose, evaluate, settings, simulated_size);
-    next += count;
-    evaluations += count;
-    g.evaluated += count;
-    for (const Scored& s : batch)
-      if (g.accepted < settings.particles && s.evaluation.distance <= epsilon) append(g, s);
-    if (callbacks.on_batch) callbacks.on_batch(generation, g.evaluated, g.accepted);
-  }
+  bool capped = false;
+  // Takes every batch whose candidates all have results, in order.
+  auto accept_batches = [&] {
+    while (g.accepted < settings.particles && !capped) {
+      const uint32_t first = g.evaluated;
+      if (first >= candidates.cap()) {
+        capped = true;
+        return;
+      }
+      const uint32_t count = std::min(settings.batch_size, candidates.cap() - first);
+      for (uint32_t i = first; i < first + count; ++i)
+        if (!candidates.evaluated(i)) return;
+      for (uint32_t i = first; i < first + count; ++i)
+        if (g.accepted < settings.particles && candidates[i].evaluation.distance <= epsilon)
+          append(g, candidates[i]);
+      g.evaluated += count;
+      if (callbacks.on_batch) callbacks.on_batch(generation, g.evaluated, g.accepted);
+    }
+  };
+  evaluate_candidates(candidates, pool, state, settings, callbacks, accept_batches,
+                      [&] { return g.accepted >= settings.particles || capped; });
+  state.result.evaluations += g.evaluated;
+  if (g.accepted < settings.particles) return std::nullopt;
   return g;
 }
 
@@ -169,33 +264,42 @@ void check_settings(const Box& prior, const AbcSettings& s) {
     throw std::invalid_argument("ABC-SMC: generations >= 1 and quantile in (0, 1)");
 }
 
-AbcResult run_rejection(const Box& prior, const EvaluateFn& evaluate, size_t simulated_size,
-                        const AbcSettings& s, const AbcCallbacks& callbacks) {
-  AbcResult result;
+/// The run is over: the final state goes to the checkpoint.
+void finish(AbcProgress& state, const AbcCallbacks& callbacks) {
+  state.finished = true;
+  state.indices.clear();
+  state.values.clear();
+  if (callbacks.on_checkpoint) callbacks.on_checkpoint(state);
+}
+
+AbcResult run_rejection(const Box& prior, EvaluationPool& pool, size_t simulated_size,
+                        const AbcSettings& s, const AbcCallbacks& callbacks, AbcProgress& state) {
+  if (state.finished) return state.result;
   const ProposeFn propose = [&](uint32_t index) {
     Stream rng(s.seed, 0, 0, index, Purpose::CalibrationProposal);
     return prior_draw(prior, rng);
   };
-  std::vector<Scored> all;
-  for (uint32_t next = 0; next < s.candidates;) {
-    check_stop(callbacks);
-    const uint32_t count = std::min(s.batch_size, s.candidates - next);
-    auto batch = evaluate_batch(0, next, count, propose, evaluate, s, simulated_size);
-    for (auto& b : batch) all.push_back(std::move(b));
-    next += count;
-    if (callbacks.on_batch) callbacks.on_batch(0, next, 0);
-  }
-  result.evaluations = all.size();
-  std::vector<uint32_t> order(all.size());
+  Candidates candidates(0, propose, s, simulated_size, s.candidates);
+  size_t reported = 0;
+  auto progress = [&] {
+    if (callbacks.on_batch && candidates.count() >= reported + s.batch_size) {
+      reported = candidates.count();
+      callbacks.on_batch(0, static_cast<uint32_t>(reported), 0);
+    }
+  };
+  evaluate_candidates(candidates, pool, state, s, callbacks, progress, [] { return false; });
+  AbcResult& result = state.result;
+  result.evaluations = s.candidates;
+  std::vector<uint32_t> order(s.candidates);
   std::iota(order.begin(), order.end(), 0u);
   std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
-    return all[a].evaluation.distance < all[b].evaluation.distance;
+    return candidates[a].evaluation.distance < candidates[b].evaluation.distance;
   });
   Generation g;
-  g.evaluated = static_cast<uint32_t>(all.size());
+  g.evaluated = s.candidates;
   for (uint32_t i : order) {
-    if (g.accepted == s.particles || all[i].evaluation.distance > s.epsilon) break;
-    append(g, all[i]);
+    if (g.accepted == s.particles || candidates[i].evaluation.distance > s.epsilon) break;
+    append(g, candidates[i]);
   }
   if (g.accepted == 0)
     throw std::runtime_error(
@@ -208,6 +312,7 @@ AbcResult run_rejection(const Box& prior, const EvaluateFn& evaluate, size_t sim
                            : "rejection: kept the closest candidates";
   if (callbacks.on_generation) callbacks.on_generation(0, g);
   result.generations.push_back(std::move(g));
+  finish(state, callbacks);
   return result;
 }
 
@@ -260,17 +365,17 @@ ProposeFn smc_proposal(const Box& prior, const AbcSettings& s, uint32_t gen, con
   };
 }
 
-AbcResult run_smc(const Box& prior, const EvaluateFn& evaluate, size_t simulated_size,
-                  const AbcSettings& s, const AbcCallbacks& callbacks) {
-  AbcResult result;
-  for (uint32_t gen = 0; gen < s.generations; ++gen) {
+AbcResult run_smc(const Box& prior, EvaluationPool& pool, size_t simulated_size,
+                  const AbcSettings& s, const AbcCallbacks& callbacks, AbcProgress& state) {
+  AbcResult& result = state.result;
+  if (state.finished) return result;
+  for (auto gen = static_cast<uint32_t>(result.generations.size()); gen < s.generations; ++gen) {
     const Generation* prev = gen ? &result.generations.back() : nullptr;
     const Kernel kernel = next_kernel(prior, prev, s);
     const double epsilon = kernel.epsilon;
-    const std::vector<double>& sd = kernel.sd;
     const ProposeFn propose = smc_proposal(prior, s, gen, prev, kernel);
-    auto g = sequential_generation(gen, epsilon, propose, evaluate, s, simulated_size, callbacks,
-                                   result.evaluations);
+    auto g =
+        sequential_generation(gen, epsilon, propose, pool, s, simulated_size, callbacks, state);
     if (!g) {
       result.stop_reason = fmt::format(
           "generation {} reached max_evaluations_per_generation ({}) before accepting {} "
@@ -279,20 +384,27 @@ AbcResult run_smc(const Box& prior, const EvaluateFn& evaluate, size_t simulated
       if (!prev)
         throw std::runtime_error("ABC-SMC: generation 0 accepted too few particles; " +
                                  result.stop_reason);
+      finish(state, callbacks);
       return result;
     }
-    g->weights = prev ? smc_weights(*g, *prev, sd) : std::vector<double>(g->accepted, 1.0);
+    g->weights = prev ? smc_weights(*g, *prev, kernel.sd) : std::vector<double>(g->accepted, 1.0);
     normalise(g->weights);
     g->ess = effective_sample_size(g->weights);
+    const bool reached = prev && epsilon <= s.min_epsilon;
     if (callbacks.on_generation) callbacks.on_generation(gen, *g);
     result.generations.push_back(std::move(*g));
-    if (prev && epsilon <= s.min_epsilon) {
+    if (reached) {
       result.stop_reason =
           fmt::format("epsilon reached min_epsilon {} at generation {}", s.min_epsilon, gen);
+      finish(state, callbacks);
       return result;
     }
+    state.indices.clear();
+    state.values.clear();
+    if (callbacks.on_checkpoint && gen + 1 < s.generations) callbacks.on_checkpoint(state);
   }
   result.stop_reason = fmt::format("completed {} generations", s.generations);
+  finish(state, callbacks);
   return result;
 }
 
@@ -328,12 +440,31 @@ double weighted_quantile(std::vector<double> values, std::vector<double> weights
   return values[order.back()];
 }
 
+TaskFn abc_task(EvaluateFn evaluate) {
+  return [evaluate = std::move(evaluate)](const Task& task) {
+    Evaluation e = evaluate(task.theta, task.seed);
+    std::vector<double> values;
+    values.reserve(1 + e.simulated.size());
+    values.push_back(e.distance);
+    values.insert(values.end(), e.simulated.begin(), e.simulated.end());
+    return values;
+  };
+}
+
 AbcResult run_abc(const Box& prior, const EvaluateFn& evaluate, size_t simulated_size,
                   const AbcSettings& settings, const AbcCallbacks& callbacks) {
+  LocalPool pool(abc_task(evaluate), 0, callbacks.stop);
+  return run_abc(prior, pool, simulated_size, settings, callbacks);
+}
+
+AbcResult run_abc(const Box& prior, EvaluationPool& pool, size_t simulated_size,
+                  const AbcSettings& settings, const AbcCallbacks& callbacks,
+                  const AbcProgress* resume) {
   check_settings(prior, settings);
+  AbcProgress state = resume ? *resume : AbcProgress{};
   return settings.method == AbcMethod::Rejection
-             ? run_rejection(prior, evaluate, simulated_size, settings, callbacks)
-             : run_smc(prior, evaluate, simulated_size, settings, callbacks);
+             ? run_rejection(prior, pool, simulated_size, settings, callbacks, state)
+             : run_smc(prior, pool, simulated_size, settings, callbacks, state);
 }
 
 }  // namespace mutsim::calibration

@@ -6,15 +6,20 @@
 //
 // Determinism: candidate i of generation g draws its parameters and its
 // model seed from Stream(seed, g, 0, i, CalibrationProposal / CalibrationSeed).
-// Candidates are evaluated in parallel in fixed-size batches (TBB, the
-// caller's arena) and accepted in index order, so the accepted particles do
-// not depend on the number of threads.
+// Candidates are handed out in index order to an EvaluationPool (threads,
+// MPI ranks) and their results accepted in index order, batch by batch of
+// `batch_size`: a generation ends with the batch in which the N-th particle
+// is accepted, whatever order evaluations finish in. Candidates evaluated
+// past that batch (idle slots working ahead) are discarded. So the accepted
+// particles do not depend on the number of threads or ranks, nor on a resume.
 #include <atomic>
 #include <cstdint>
 #include <functional>
 #include <limits>
 #include <string>
 #include <vector>
+
+#include "sim/calibration/pool.hpp"
 
 namespace mutsim::calibration {
 
@@ -74,16 +79,41 @@ struct AbcResult {
   const Generation& posterior() const { return generations.back(); }
 };
 
+/// How far a run has come: what a checkpoint keeps and a resume starts from.
+struct AbcProgress {
+  AbcResult result;       // completed generations (and the evaluations they took)
+  bool finished = false;  // result is final: stop_reason is set
+  /// Candidates of the generation in progress (generation result.generations.size())
+  /// already evaluated, and their values: [indices.size() * (1 + S)], distance then
+  /// the S simulated summaries.
+  std::vector<uint32_t> indices;
+  std::vector<double> values;
+};
+
 struct AbcCallbacks {
-  const std::atomic<int>* stop = nullptr;  // checked between batches; throws Interrupted
+  const std::atomic<int>* stop = nullptr;  // ends the run (Interrupted)
   std::function<void(uint32_t generation, const Generation&)> on_generation;
   std::function<void(uint32_t generation, uint32_t evaluated, uint32_t accepted)> on_batch;
+  /// After each generation, and after each `batch_size` further results of
+  /// the generation in progress: the state a resume needs.
+  std::function<void(const AbcProgress&)> on_checkpoint;
 };
 
 /// Runs ABC. `simulated_size` is the length of Evaluation::simulated.
-/// Throws std::invalid_argument on bad settings.
+/// Throws std::invalid_argument on bad settings. Evaluates on the caller's
+/// TBB arena (LocalPool).
 AbcResult run_abc(const Box& prior, const EvaluateFn& evaluate, size_t simulated_size,
                   const AbcSettings& settings, const AbcCallbacks& callbacks = {});
+
+/// Runs ABC on `pool`, whose tasks return [distance, simulated...] (see
+/// abc_task), continuing from `resume` when given (a checkpoint of the same
+/// settings and model).
+AbcResult run_abc(const Box& prior, EvaluationPool& pool, size_t simulated_size,
+                  const AbcSettings& settings, const AbcCallbacks& callbacks,
+                  const AbcProgress* resume = nullptr);
+
+/// A pool's task function from an EvaluateFn: [distance, simulated...].
+TaskFn abc_task(EvaluateFn evaluate);
 
 /// Model seed of candidate `index` in `generation`: 53 bits, so it is also a
 /// valid run.seed for `mutsim run --seed`.

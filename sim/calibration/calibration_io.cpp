@@ -4,6 +4,7 @@
 
 #include <vector>
 
+#include "sim/calibration/checkpoint.hpp"
 #include "sim/io/h5/write.hpp"
 #include "sim/io/provenance.hpp"
 #include "sim/util/atomic_file.hpp"
@@ -57,8 +58,10 @@ void parameters_group(hid_t file, const ModelSetup& m) {
   texts(g, "source", sources);
 }
 
-void common_attributes(hid_t file, const char* format, const ModelSetup& m) {
+void common_attributes(hid_t file, const char* format, const ModelSetup& m,
+                       const std::string& fingerprint) {
   text_attribute(file, "format", format);
+  text_attribute(file, "config_fingerprint", fingerprint);
   text_attribute(file, "format_version", kCalibrationFormatVersion);
   text_attribute(file, "mutsim_version", mutsim_version());
   text_attribute(file, "git_commit", git_commit());
@@ -145,7 +148,7 @@ void write_calibration_file(const std::string& path, const CalibrationConfig& co
                             const AbcResult& result, bool overwrite) {
   write_atomically(path, overwrite, [&](hid_t file) {
     const ModelSetup& m = config.model;
-    common_attributes(file, kCalibrationFormat, m);
+    common_attributes(file, kCalibrationFormat, m, calibration_fingerprint(config));
     text_attribute(file, "calibration_yaml", m.config_text);
     text_attribute(file, "method", config.method_name());
     text_attribute(file, "stop_reason", result.stop_reason);
@@ -176,7 +179,7 @@ void write_sensitivity_file(const std::string& path, const SensitivityConfig& co
                             const SensitivityResult& r, bool overwrite) {
   write_atomically(path, overwrite, [&](hid_t file) {
     const ModelSetup& m = config.model;
-    common_attributes(file, kSensitivityFormat, m);
+    common_attributes(file, kSensitivityFormat, m, sensitivity_fingerprint(config));
     text_attribute(file, "sensitivity_yaml", m.config_text);
     text_attribute(file, "method", "morris");
     h5::write_u32_attribute(file, "trajectories", r.design.trajectories);

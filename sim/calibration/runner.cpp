@@ -1,11 +1,10 @@
 #include "sim/calibration/runner.hpp"
 
-#include <tbb/parallel_for.h>
-
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 
 #include "sim/engine/simulation.hpp"
 #include "sim/util/errors.hpp"
@@ -82,25 +81,44 @@ std::vector<double> ModelEvaluator::evaluate(const std::vector<double>& theta, u
   return values;
 }
 
-AbcResult run_calibration(const CalibrationConfig& config, const AbcCallbacks& callbacks) {
+TaskFn calibration_task(const CalibrationConfig& config, const std::atomic<int>* stop) {
   std::vector<Quantity> quantities;
   for (const Target& t : config.targets) quantities.push_back(t.quantity);
-  const ModelEvaluator model(config.model, quantities);
-  const EvaluateFn evaluate = [&](const std::vector<double>& theta, uint64_t seed) {
+  auto model = std::make_shared<const ModelEvaluator>(config.model, quantities);
+  return abc_task([&config, model, stop](const std::vector<double>& theta, uint64_t seed) {
     Evaluation e;
-    e.simulated = model.evaluate(theta, seed, callbacks.stop);
+    e.simulated = model->evaluate(theta, seed, stop);
     e.distance = distance(config.targets, e.simulated, config.undefined_penalty);
     return e;
-  };
-  return run_abc(model.box(), evaluate, config.targets.size(), config.abc, callbacks);
+  });
 }
 
-SensitivityResult run_sensitivity(const SensitivityConfig& config, const std::atomic<int>* stop,
-                                  const std::function<void(size_t, size_t)>& on_progress) {
-  const ModelEvaluator model(config.model, config.outputs);
-  const Box box = model.box();
+namespace {
+Box setup_box(const ModelSetup& setup) { return ModelEvaluator(setup, {}).box(); }
+}  // namespace
+
+AbcResult run_calibration(const CalibrationConfig& config, EvaluationPool& pool,
+                          const AbcCallbacks& callbacks, const AbcProgress* resume) {
+  return run_abc(setup_box(config.model), pool, config.targets.size(), config.abc, callbacks,
+                 resume);
+}
+
+AbcResult run_calibration(const CalibrationConfig& config, const AbcCallbacks& callbacks) {
+  LocalPool pool(calibration_task(config, callbacks.stop), 0, callbacks.stop);
+  return run_calibration(config, pool, callbacks);
+}
+
+TaskFn sensitivity_task(const SensitivityConfig& config, const std::atomic<int>* stop) {
+  auto model = std::make_shared<const ModelEvaluator>(config.model, config.outputs);
+  return [model, stop](const Task& task) { return model->evaluate(task.theta, task.seed, stop); };
+}
+
+namespace {
+
+/// The design, its points in parameter units and their model seeds.
+SensitivityResult sensitivity_design(const SensitivityConfig& config) {
+  const Box box = setup_box(config.model);
   const size_t K = box.size();
-  const size_t O = config.outputs.size();
   SensitivityResult r;
   r.design = morris_design(K, config.morris);
   const size_t M = r.design.points();
@@ -114,25 +132,86 @@ SensitivityResult run_sensitivity(const SensitivityConfig& config, const std::at
   r.seeds.resize(M);
   for (size_t i = 0; i < M; ++i)
     r.seeds[i] = candidate_seed(config.morris.seed, 0, static_cast<uint32_t>(i / (K + 1)));
-  r.outputs.assign(M * O, 0.0);
-  const size_t batch = config.model.batch_size;
-  for (size_t first = 0; first < M; first += batch) {
-    if (stop && stop->load() != 0) throw Interrupted(stop->load());
-    const size_t count = std::min(batch, M - first);
-    tbb::parallel_for(size_t{0}, count, [&](size_t j) {
-      const size_t i = first + j;
-      const std::vector<double> theta(r.points.begin() + static_cast<std::ptrdiff_t>(i * K),
-                                      r.points.begin() + static_cast<std::ptrdiff_t>((i + 1) * K));
-      const auto y = model.evaluate(theta, r.seeds[i], stop);
-      std::copy(y.begin(), y.end(), r.outputs.begin() + static_cast<std::ptrdiff_t>(i * O));
-    });
-    if (on_progress) on_progress(first + count, M);
+  r.outputs.assign(M * config.outputs.size(), 0.0);
+  return r;
+}
+
+/// The points already evaluated by an earlier run; the others are to run.
+std::vector<bool> restore_points(SensitivityResult& r, size_t O, const MorrisProgress* resume) {
+  std::vector<bool> done(r.seeds.size(), false);
+  if (!resume) return done;
+  for (size_t j = 0; j < resume->indices.size(); ++j) {
+    const uint32_t i = resume->indices[j];
+    if (i >= done.size()) continue;
+    std::copy_n(resume->values.begin() + static_cast<std::ptrdiff_t>(j * O), O,
+                r.outputs.begin() + static_cast<std::ptrdiff_t>(i * O));
+    done[i] = true;
   }
+  return done;
+}
+
+MorrisProgress save_points(const SensitivityResult& r, size_t O, const std::vector<bool>& done) {
+  MorrisProgress p;
+  for (uint32_t i = 0; i < done.size(); ++i) {
+    if (!done[i]) continue;
+    p.indices.push_back(i);
+    p.values.insert(p.values.end(), r.outputs.begin() + static_cast<std::ptrdiff_t>(i * O),
+                    r.outputs.begin() + static_cast<std::ptrdiff_t>((i + 1) * O));
+  }
+  return p;
+}
+
+}  // namespace
+
+SensitivityResult run_sensitivity(const SensitivityConfig& config, EvaluationPool& pool,
+                                  const SensitivityCallbacks& callbacks,
+                                  const MorrisProgress* resume) {
+  SensitivityResult r = sensitivity_design(config);
+  const size_t K = config.model.parameters.size();
+  const size_t O = config.outputs.size();
+  const size_t M = r.design.points();
+  std::vector<bool> done = restore_points(r, O, resume);
+  size_t count = static_cast<size_t>(std::count(done.begin(), done.end(), true));
+  size_t since_checkpoint = 0;
+  uint32_t next = 0;
+  auto next_task = [&]() -> std::optional<Task> {
+    while (next < M && done[next]) ++next;
+    if (next >= M) return std::nullopt;
+    const auto first = r.points.begin() + static_cast<std::ptrdiff_t>(next * K);
+    Task task{next, r.seeds[next],
+              std::vector<double>(first, first + static_cast<std::ptrdiff_t>(K))};
+    ++next;
+    return task;
+  };
+  auto store = [&](uint32_t index, std::vector<double> values) {
+    if (values.size() != O)
+      throw std::logic_error("Morris: the model returned the wrong number of outputs");
+    std::copy(values.begin(), values.end(),
+              r.outputs.begin() + static_cast<std::ptrdiff_t>(index * O));
+    done[index] = true;
+    ++count;
+    if (callbacks.on_progress) callbacks.on_progress(count, M);
+    if (callbacks.on_checkpoint && ++since_checkpoint >= config.model.batch_size && count < M) {
+      since_checkpoint = 0;
+      callbacks.on_checkpoint(save_points(r, O, done));
+    }
+  };
+  if (count < M) pool.run(next_task, store);
+  if (callbacks.on_checkpoint) callbacks.on_checkpoint(save_points(r, O, done));
   for (size_t o = 0; o < O; ++o) {
     r.indices.push_back(morris_indices(r.design, column(r.outputs, O, o)));
     r.rank.push_back(rank_by_mu_star(r.indices.back().mu_star));
   }
   return r;
+}
+
+SensitivityResult run_sensitivity(const SensitivityConfig& config, const std::atomic<int>* stop,
+                                  const std::function<void(size_t, size_t)>& on_progress) {
+  LocalPool pool(sensitivity_task(config, stop), 0, stop);
+  SensitivityCallbacks callbacks;
+  callbacks.stop = stop;
+  callbacks.on_progress = on_progress;
+  return run_sensitivity(config, pool, callbacks);
 }
 
 std::string format_fit_table(const CalibrationConfig& config, const AbcResult& result) {

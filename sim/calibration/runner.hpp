@@ -30,8 +30,14 @@ class ModelEvaluator {
   std::vector<Quantity> quantities_;
 };
 
-/// ABC over the calibration's parameters and targets.
+/// One evaluation of the calibration: [distance, simulated targets...].
+TaskFn calibration_task(const CalibrationConfig& config, const std::atomic<int>* stop = nullptr);
+
+/// ABC over the calibration's parameters and targets, on the caller's arena.
 AbcResult run_calibration(const CalibrationConfig& config, const AbcCallbacks& callbacks = {});
+/// The same on `pool` (tasks: calibration_task), from `resume` when given.
+AbcResult run_calibration(const CalibrationConfig& config, EvaluationPool& pool,
+                          const AbcCallbacks& callbacks, const AbcProgress* resume = nullptr);
 
 struct SensitivityResult {
   MorrisDesign design;
@@ -42,11 +48,35 @@ struct SensitivityResult {
   std::vector<std::vector<uint32_t>> rank;  // [O][K], 1 = largest mu*
 };
 
-/// Morris screening of the sensitivity config's parameters on its outputs.
-/// `on_progress(points_done, points_total)` after each batch.
+/// Design points evaluated so far: what a checkpoint keeps and a resume
+/// starts from. values: [indices.size() * O].
+struct MorrisProgress {
+  std::vector<uint32_t> indices;
+  std::vector<double> values;
+};
+
+struct SensitivityCallbacks {
+  const std::atomic<int>* stop = nullptr;
+  /// (points done, points in the design) after each result.
+  std::function<void(size_t, size_t)> on_progress;
+  /// After every `batch_size` results, and once when every point is done.
+  std::function<void(const MorrisProgress&)> on_checkpoint;
+};
+
+/// One evaluation of the sensitivity run: its outputs at a design point.
+TaskFn sensitivity_task(const SensitivityConfig& config, const std::atomic<int>* stop = nullptr);
+
+/// Morris screening of the sensitivity config's parameters on its outputs,
+/// on the caller's arena. `on_progress(points_done, points_total)`.
 SensitivityResult run_sensitivity(const SensitivityConfig& config,
                                   const std::atomic<int>* stop = nullptr,
                                   const std::function<void(size_t, size_t)>& on_progress = {});
+/// The same on `pool` (tasks: sensitivity_task), from `resume` when given.
+/// Design points are handed out in index order; each point's outputs
+/// depend only on its index, so the result does not depend on the pool.
+SensitivityResult run_sensitivity(const SensitivityConfig& config, EvaluationPool& pool,
+                                  const SensitivityCallbacks& callbacks,
+                                  const MorrisProgress* resume = nullptr);
 
 /// Text table: target, observed, tolerance, simulated (weighted) median and
 /// 90% interval over the posterior particles, within tolerance.

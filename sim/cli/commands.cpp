@@ -144,13 +144,12 @@ int run_command(const RunArgs& args) {
   options.replicates = replicates;
   options.threads = args.threads > 0 ? args.threads : tbb::info::default_concurrency();
   options.stop = &stop_flag();
+  ProgressMeter meter(console, "simulated", double(replicates) * s.months(), "replicate-months");
   if (console.shows_progress())
-    options.on_replicate_done = [&console, replicates](uint32_t done) {
-      console.progress(fmt::format("  replicates done: {}/{}", done, replicates));
-    };
+    options.on_month_done = [&meter](uint64_t done) { meter.update(double(done)); };
   install_signal_handlers();
   const RunResult result = run_simulation(s, options);
-  console.end_progress();
+  meter.finish();
   if (stop_flag().load()) throw Interrupted(stop_flag().load());
   write_run_file(args.output, result, s, make_provenance(loaded, seed, replicates), args.force);
   console.note(fmt::format(

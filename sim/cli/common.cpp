@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <fmt/format.h>
+#include <algorithm>
 #include <cmath>
 #include <csignal>
 #include <iostream>
@@ -102,6 +103,60 @@ std::string format_duration(double seconds) {
   if (s >= 3600) return fmt::format("{}h{:02}m", s / 3600, s / 60 % 60);
   if (s >= 60) return fmt::format("{}m{:02}s", s / 60, s % 60);
   return fmt::format("{}s", s);
+}
+
+std::string progress_text(const std::string& what, double done, double total,
+                          const std::string& unit, double elapsed_seconds, double eta_seconds) {
+  const double percent = total > 0 ? 100.0 * done / total : 100.0;
+  return fmt::format("  {}: {:.0f}/{:.0f} {} ({:.0f}%), {} elapsed, ETA {}", what, done, total,
+                     unit, percent, format_duration(elapsed_seconds),
+                     eta_seconds < 0 ? "?" : format_duration(eta_seconds));
+}
+
+ProgressMeter::ProgressMeter(Console& console, std::string what, double total, std::string unit)
+    : console_(console),
+      what_(std::move(what)),
+      unit_(std::move(unit)),
+      total_(total),
+      start_(Clock::now()) {}
+
+void ProgressMeter::update(double done) {
+  if (!console_.shows_progress()) return;
+  const std::lock_guard lock(mutex_);
+  const auto now = Clock::now();
+  if (first_done_ < 0) {
+    first_done_ = done;
+    first_ = now;
+  }
+  done_ = std::max(done_, done);
+  if (std::chrono::duration<double>(now - last_draw_).count() >= kRedrawSeconds) draw(done_, now);
+}
+
+void ProgressMeter::restart(std::string what) {
+  const std::lock_guard lock(mutex_);
+  what_ = std::move(what);
+  done_ = 0;
+  first_done_ = -1;
+  last_draw_ = {};
+}
+
+void ProgressMeter::finish() {
+  if (!console_.shows_progress()) return;
+  const std::lock_guard lock(mutex_);
+  draw(done_, Clock::now());
+  console_.end_progress();
+}
+
+void ProgressMeter::draw(double done, Clock::time_point now) {
+  // The rate is that since the first update: (done - first) units in
+  // (now - first) seconds; before a second update there is none.
+  const double since_first = std::chrono::duration<double>(now - first_).count();
+  const double units = done - first_done_;
+  const double eta =
+      first_done_ >= 0 && units > 0 && since_first > 0 ? (total_ - done) * since_first / units : -1;
+  console_.progress(progress_text(what_, done, total_, unit_,
+                                  std::chrono::duration<double>(now - start_).count(), eta));
+  last_draw_ = now;
 }
 
 }  // namespace mutsim::cli

@@ -5,7 +5,9 @@
 // sim/cli prints or decides how the process ends; the library below throws
 // typed errors (sim/util/errors.hpp).
 #include <atomic>
+#include <chrono>
 #include <functional>
+#include <mutex>
 #include <string>
 
 namespace mutsim::cli {
@@ -59,5 +61,42 @@ class Console {
 
 /// "1h02m", "3m05s", "42s", or "?" for a negative or absurd time.
 std::string format_duration(double seconds);
+
+/// One progress line: "  WHAT: DONE/TOTAL UNIT (P%), ELAPSED elapsed, ETA T";
+/// a negative `eta_seconds` prints "ETA ?" (too early to tell).
+std::string progress_text(const std::string& what, double done, double total,
+                          const std::string& unit, double elapsed_seconds, double eta_seconds);
+
+/// A progress line with its rate and ETA for work of known size, redrawn
+/// on a terminal at most every kRedrawSeconds (Console draws nothing off a
+/// terminal). update() may be called from several threads at once. The
+/// rate is measured from the first update, so set-up that precedes the
+/// first unit of work does not distort the ETA.
+class ProgressMeter {
+ public:
+  ProgressMeter(Console& console, std::string what, double total, std::string unit);
+  /// `done` units of `total` are finished (monotone per caller).
+  void update(double done);
+  /// Starts a new phase of the same size (a calibration generation) with
+  /// its own rate.
+  void restart(std::string what);
+  /// Draws the last state and ends the line.
+  void finish();
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  void draw(double done, Clock::time_point now);
+
+  static constexpr double kRedrawSeconds = 0.25;
+  Console& console_;
+  std::string what_, unit_;
+  double total_;
+  std::mutex mutex_;
+  Clock::time_point start_;
+  Clock::time_point first_;  // time of the first update of this phase
+  double first_done_ = -1;   // units done at the first update (-1: none yet)
+  Clock::time_point last_draw_{};
+  double done_ = 0;
+};
 
 }  // namespace mutsim::cli

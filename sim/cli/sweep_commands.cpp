@@ -81,6 +81,18 @@ std::string progress_line(const SweepProgress& p) {
 
 void report_outcome(const Args& args, const SweepOutcome& outcome, double seconds,
                     const Ranks& ranks, const Console& console) {
+  if (outcome.already_complete) {
+    console.note(fmt::format(
+        "{} is complete (written by this sweep, {} points{}); nothing to do (--force runs it "
+        "again)",
+        args.output, outcome.points,
+        outcome.failed ? fmt::format(", {} failed", outcome.failed) : ""));
+    if (outcome.failed > 0)
+      std::cerr << fmt::format(
+          "mutsim: {} of {} points failed (points {}); run with --force to retry them\n",
+          outcome.failed, outcome.points, list_points(outcome.failed_points));
+    return;
+  }
   console.note(fmt::format("wrote {} ({} points, {} resumed from an earlier run, {:.1f} s)",
                            args.output, outcome.points, outcome.resumed, seconds));
   if (ranks.distributed())

@@ -79,8 +79,8 @@ int RunResult::series_index(const std::string& name) const {
 
 void simulate_replicate(const Scenario& scenario, const ScenarioIndex& index,
                         const PopulationStructure& population, uint64_t seed, uint32_t replicate,
-                        RunResult& result, std::vector<Event>& events,
-                        const std::atomic<int>* stop) {
+                        RunResult& result, std::vector<Event>& events, const std::atomic<int>* stop,
+                        const std::function<void()>& on_month_done) {
   // The set-up's phases check the stop flag too: at scale 1 the staff draw
   // alone takes seconds, and a signal should not wait for every replicate's.
   check_stop(stop);
@@ -96,6 +96,7 @@ void simulate_replicate(const Scenario& scenario, const ScenarioIndex& index,
     check_stop(stop);
     step_month(st, month);
     record_month(st, month, result, row);
+    if (on_month_done) on_month_done();
   }
   events = std::move(st.events);
 }
@@ -111,7 +112,9 @@ RunResult run_simulation(const Scenario& scenario, const RunOptions& options) {
                        std::vector<double>(options.replicates * result.months(), 0.0));
   const ScenarioIndex index(scenario);
   std::vector<std::vector<Event>> events(options.replicates);
-  std::atomic<uint32_t> done{0};
+  std::atomic<uint64_t> months_done{0};
+  std::function<void()> on_month_done;
+  if (options.on_month_done) on_month_done = [&] { options.on_month_done(++months_done); };
 
   auto simulate = [&] {
     result.population = build_population(scenario, options.seed);
@@ -126,10 +129,8 @@ RunResult run_simulation(const Scenario& scenario, const RunOptions& options) {
       // memory than there are threads.
       tbb::this_task_arena::isolate([&] {
         simulate_replicate(scenario, index, result.population, options.seed, r, result, events[r],
-                           options.stop);
+                           options.stop, on_month_done);
       });
-      const uint32_t finished = ++done;
-      if (options.on_replicate_done) options.on_replicate_done(finished);
     });
   };
   if (options.threads > 0) {

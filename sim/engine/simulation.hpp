@@ -21,8 +21,10 @@ struct RunOptions {
   int threads = 0;  // > 0: run in an arena of that many threads; 0: the caller's arena
   /// Set (e.g. by a signal handler) to ask the run to stop between months.
   const std::atomic<int>* stop = nullptr;
-  /// Called after each replicate finishes, from a worker thread.
-  std::function<void(uint32_t replicates_done)> on_replicate_done;
+  /// Called after each month of each replicate, from worker threads, with
+  /// the replicate-months done so far (of replicates x months); for a
+  /// progress line.
+  std::function<void(uint64_t months_done)> on_month_done;
 };
 
 struct RunResult {
@@ -63,7 +65,7 @@ RunResult run_simulation(const Scenario& scenario, const RunOptions& options);
 /// for every replicate by the caller). Exposed for tests and benchmarks.
 void simulate_replicate(const Scenario& scenario, const ScenarioIndex& index,
                         const PopulationStructure& population, uint64_t seed, uint32_t replicate,
-                        RunResult& result, std::vector<Event>& events,
-                        const std::atomic<int>* stop);
+                        RunResult& result, std::vector<Event>& events, const std::atomic<int>* stop,
+                        const std::function<void()>& on_month_done = {});
 
 }  // namespace mutsim

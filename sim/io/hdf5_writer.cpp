@@ -80,6 +80,15 @@ void write_events(hid_t file, const RunResult& result, const Scenario& scenario)
   table.write(file, "events", table_layout(events.size()));
 }
 
+/// Per organisation, the replicates in which it was chosen for the
+/// Pathfinder (the events say which ones).
+std::vector<uint32_t> pathfinder_replicates(const RunResult& result) {
+  std::vector<uint32_t> chosen(result.population.organisations.size(), 0);
+  for (const Event& e : result.events)
+    if (e.kind == EventKind::PathfinderChosen) ++chosen[e.organisation];
+  return chosen;
+}
+
 void write_organisations(hid_t file, const RunResult& result, const Scenario& scenario) {
   const auto& orgs = result.population.organisations;
   const auto& population = scenario.population;
@@ -93,9 +102,11 @@ void write_organisations(hid_t file, const RunResult& result, const Scenario& sc
       kAscii);
   table.add_f64("staff", [&](size_t i) { return static_cast<double>(orgs[i].staff()); });
   table.add_u32("services", [&](size_t i) { return orgs[i].end_service - orgs[i].first_service; });
+  const std::vector<uint32_t> chosen = pathfinder_replicates(result);
+  table.add_u32("pathfinder_replicates", [&](size_t i) { return chosen[i]; });
   table.add_f64("weight", [&](size_t i) { return result.organisation_weight[i]; });
   table.write(file, "organisations", table_layout(orgs.size()));
-  // Which organisations each replicate simulated (format 1.2).
+  // Which organisations each replicate simulated (format 1.3).
   const std::vector<hsize_t> dims = {result.replicates, orgs.size()};
   const h5::Layout layout{
       {1, std::max<hsize_t>(orgs.size(), 1)}, h5::Compression::Deflate, std::nullopt};

@@ -12,10 +12,13 @@ namespace mutsim {
 inline constexpr int kFormatMajor = 1;
 // 1.1: every dataset chunked with the Fletcher32 checksum; tables packed;
 // the netCDF view (sim/io/netcdf_dims.hpp).
-// 1.2: population.scale samples whole organisations: /events has a weight
-// column, /organisations a weight column, and /organisations_sampled
-// {replicates, organisations} says which each replicate simulated.
-inline constexpr int kFormatMinor = 2;
+// 1.2: the climate series (what the model reads each month), the event kind
+// pathfinder_chosen, /organisations/pathfinder_replicates.
+// 1.3: population.scale samples whole organisations (issue 12): /events has
+// a weight column, /organisations a weight column, and
+// /organisations_sampled {replicates, organisations} says which each
+// replicate simulated.
+inline constexpr int kFormatMinor = 3;
 
 struct Provenance {
   std::string scenario_path;

@@ -1,13 +1,15 @@
 #include "sim/model/attitudes.hpp"
 
 #include <tbb/parallel_for.h>
-#include <boost/random/beta_distribution.hpp>
 #include <boost/random/normal_distribution.hpp>
 
 #include <algorithm>
+#include <bit>
 #include <cassert>
 #include <cmath>
 
+#include "sim/random/beta.hpp"
+#include "sim/random/normal.hpp"
 #include "sim/random/random.hpp"
 
 namespace mutsim {
@@ -73,6 +75,9 @@ void store_sums(ReplicateState& st, uint32_t s, const ServiceSums& sums) {
 // hundred services keeps tasks large enough to amortise scheduling.
 constexpr size_t kServiceGrain = 256;
 
+// Agents per task in the staff draw: ~4,000 agents is ~1 ms of work.
+constexpr uint64_t kAgentGrain = 4096;
+
 /// Calls f(service) for every service, in parallel blocks of kServiceGrain.
 template <class F>
 void for_each_service(size_t services, F&& f) {
@@ -103,23 +108,21 @@ void draw_staff(ReplicateState& st) {
   for (auto* v : {&st.staff.attitude, &st.staff.engagement, &st.staff.risk_aversion,
                   &st.staff.entrepreneurial, &st.staff.pension_concern})
     v->assign(n, 0.0f);
-  auto beta = [](const BetaDist& d) {
-    return boost::random::beta_distribution<double>(d.alpha, d.beta);
-  };
-  for_each_service(pop.services(), [&](size_t s) {
-    for (uint64_t i = pop.service_staff_begin[s]; i < pop.service_staff_begin[s + 1]; ++i) {
-      Stream stream(st.seed, st.replicate, kSetupMonth, static_cast<uint32_t>(i),
-                    Purpose::StaffTraits);
-      auto engagement = beta(traits.engagement);
-      auto risk = beta(traits.risk_aversion);
-      auto entrepreneurial = beta(traits.entrepreneurial);
-      auto pension = beta(traits.pension_concern);
-      st.staff.engagement[i] = static_cast<float>(engagement(stream));
-      st.staff.risk_aversion[i] = static_cast<float>(risk(stream));
-      st.staff.entrepreneurial[i] = static_cast<float>(entrepreneurial(stream));
-      st.staff.pension_concern[i] = static_cast<float>(pension(stream));
-    }
-  });
+  // Each agent's four traits come from its own stream, so agents can be
+  // drawn in any blocks on any threads (BetaBatch: Boost's values, faster).
+  const BetaBatch betas({{traits.engagement.alpha, traits.engagement.beta},
+                         {traits.risk_aversion.alpha, traits.risk_aversion.beta},
+                         {traits.entrepreneurial.alpha, traits.entrepreneurial.beta},
+                         {traits.pension_concern.alpha, traits.pension_concern.beta}});
+  const StreamKey key{st.seed, st.replicate, kSetupMonth, Purpose::StaffTraits};
+  tbb::parallel_for(tbb::blocked_range<uint64_t>(0, n, kAgentGrain),
+                    [&](const tbb::blocked_range<uint64_t>& range) {
+                      const uint64_t i = range.begin();
+                      float* out[] = {
+                          st.staff.engagement.data() + i, st.staff.risk_aversion.data() + i,
+                          st.staff.entrepreneurial.data() + i, st.staff.pension_concern.data() + i};
+                      betas.draw(key, static_cast<uint32_t>(i), range.size(), out);
+                    });
   boost::random::normal_distribution<double> culture(0.0, st.scenario.attitude.service_culture_sd);
   st.service_culture.resize(pop.services());
   for (uint32_t s = 0; s < pop.services(); ++s) {
@@ -137,61 +140,177 @@ void initialise_attitudes(ReplicateState& st) {
   const double rate = std::max(params.adjustment_rate, 1e-6);
   const auto noise_sd = static_cast<float>(params.noise_sd / std::sqrt(rate * (2.0 - rate)));
   for_each_service(pop.services(), [&](size_t s) {
-    ServiceStepTerms service = service_terms(st, static_cast<uint32_t>(s));
+    const ServiceStepTerms service = service_terms(st, static_cast<uint32_t>(s));
     ServiceSums sums;
-    boost::random::normal_distribution<float> noise(0.0f, noise_sd);
-    for (uint64_t i = pop.service_staff_begin[s]; i < pop.service_staff_begin[s + 1]; ++i) {
-      Stream stream(st.seed, st.replicate, kSetupMonth, static_cast<uint32_t>(i),
-                    Purpose::InitialAttitude);
-      const float a = target_attitude(terms, service, st.staff, i) + noise(stream);
-      st.staff.attitude[i] = std::clamp(a, -1.0f, 1.0f);
-      add_to_sums(terms, st.staff, i, sums);
+    // The noise of a chunk of agents at once (sim/random/normal.hpp): the
+    // same values as Boost's normal on one Stream per agent.
+    FirstBlocks blocks;
+    alignas(64) float noise[FirstBlocks::kMax];
+    const uint64_t end = pop.service_staff_begin[s + 1];
+    for (uint64_t chunk = pop.service_staff_begin[s]; chunk < end; chunk += FirstBlocks::kMax) {
+      const size_t n = std::min<uint64_t>(FirstBlocks::kMax, end - chunk);
+      const ChunkKey key{st.seed, st.replicate, kSetupMonth, Purpose::InitialAttitude,
+                         static_cast<uint32_t>(chunk)};
+      philox_first_blocks(key.seed, key.replicate, key.month, key.purpose, key.first, n, blocks);
+      normal_from_blocks(0.0f, noise_sd, key, blocks, n, noise);
+      for (size_t j = 0; j < n; ++j) {
+        const float a = target_attitude(terms, service, st.staff, chunk + j) + noise[j];
+        st.staff.attitude[chunk + j] = std::clamp(a, -1.0f, 1.0f);
+        add_to_sums(terms, st.staff, chunk + j, sums);
+      }
     }
     store_sums(st, static_cast<uint32_t>(s), sums);
   });
   reduce_organisations(st);
 }
 
+namespace {
+
+/// a[0] + ... + a[n-1] in doubles in four interleaved partial sums; equal to
+/// the serial sum only when no addition rounds (OrderedSum below).
+__attribute__((target_clones("avx2", "default"))) double exact_sum(const float* a, size_t n) {
+  double acc[4] = {0, 0, 0, 0};
+  size_t j = 0;
+  for (; j + 4 <= n; j += 4)
+    for (size_t k = 0; k < 4; ++k) acc[k] += a[j + k];
+  for (; j < n; ++j) acc[0] += a[j];
+  return (acc[0] + acc[1]) + (acc[2] + acc[3]);
+}
+
+/// The sum of a unit's attitudes in doubles, equal bit for bit to the serial
+/// loop `sum += a[i]` in staff order, without its chain of dependent adds
+/// (one add latency per agent).
+///
+/// Why reordering is exact here: with n agents and q = 53 - bit_width(n),
+/// every partial sum of values in [-1, 1] is below n < 2^(53-q) in
+/// magnitude, so while every value and the running sum are multiples of
+/// 2^-q, every partial sum is representable and no addition rounds: the
+/// serial loop and any other order give the exact sum. A float is a
+/// multiple of 2^-q when it is 0 or its ulp is at least 2^-q, i.e. its
+/// biased exponent is at least 150 - q (for n = 100, |a| >= 2^-23). A chunk
+/// holding any other value is added serially, as before, and the sum stays
+/// serial until it is back on the grid.
+class OrderedSum {
+ public:
+  explicit OrderedSum(uint64_t n)
+      : grid_(std::ldexp(1.0, 53 - std::bit_width(n))),
+        min_exponent_(150 - (53 - static_cast<uint32_t>(std::bit_width(n)))) {}
+
+  /// The least biased float exponent on the grid (zero is on it too).
+  uint32_t min_exponent() const { return min_exponent_; }
+
+  /// Adds a[0..n) as the serial loop would; `off_grid` counts its values off the grid.
+  void add(const float* a, size_t n, uint32_t off_grid) {
+    if (on_grid_ && off_grid == 0) {
+      sum_ += exact_sum(a, n);
+      return;
+    }
+    for (size_t j = 0; j < n; ++j) sum_ += a[j];
+    const double scaled = sum_ * grid_;  // exact: a power of two, |scaled| < 2^53
+    on_grid_ = scaled == static_cast<double>(static_cast<int64_t>(scaled));
+  }
+
+  double sum() const { return sum_; }
+
+ private:
+  double grid_;  // 2^q
+  uint32_t min_exponent_;
+  double sum_ = 0;
+  bool on_grid_ = true;
+};
+
+/// One chunk's staff arrays (disjoint) and noise.
+struct ChunkArrays {
+  float* attitude;
+  const float* engagement;
+  const float* risk;
+  const float* entrepreneurial;
+  const float* pension;
+  const float* shocks;
+};
+
+// The loops below are compiled twice, for AVX2 and for the baseline
+// (target_clones picks one at load time): the same IEEE operations in the
+// same order on 8 or 4 lanes, and no FMA (-ffp-contract=off), so the same
+// bits either way.
+#define MUTSIM_VECTOR_CLONES __attribute__((target_clones("avx2", "default")))
+
+MUTSIM_VECTOR_CLONES
+void update_chunk(const AttitudeStepTerms& t, const ServiceStepTerms& service, const ChunkArrays& c,
+                  size_t n) {
+  float* __restrict attitude = c.attitude;
+  const float* __restrict engagement = c.engagement;
+  const float* __restrict risk = c.risk;
+  const float* __restrict entrepreneurial = c.entrepreneurial;
+  const float* __restrict pension = c.pension;
+  const float* __restrict shocks = c.shocks;
+  const ServiceStepTerms sv = service;
+  const float w_ent = t.entrepreneurial_weight, w_pen = t.pension_weight;
+  const float rate = t.adjustment_rate, peer = t.peer_weight;
+  for (size_t j = 0; j < n; ++j) {
+    const float a = attitude[j];
+    const float target = sv.base + w_ent * entrepreneurial[j] - w_pen * pension[j] -
+                         risk[j] * sv.insecurity + engagement[j] * sv.information_gain;
+    const float next =
+        a + rate * (target - a) + peer * engagement[j] * (sv.peer_mean - a) + shocks[j];
+    attitude[j] = std::min(std::max(next, -1.0f), 1.0f);
+  }
+}
+
+struct ChunkCounts {
+  uint32_t supporters = 0, champions = 0, off_grid = 0;
+};
+
+/// Supporters, champions and values off OrderedSum's grid in one chunk:
+/// integer reductions over plain arrays, which GCC vectorises.
+MUTSIM_VECTOR_CLONES
+ChunkCounts count_chunk(const AttitudeStepTerms& t, const float* __restrict attitude,
+                        const float* __restrict entrepreneurial, size_t n, uint32_t min_exponent) {
+  const float support = t.support_threshold, champion = t.champion_attitude;
+  const float champion_entrepreneurial = t.champion_entrepreneurial;
+  uint32_t supporters = 0, champions = 0, off_grid = 0;
+  for (size_t j = 0; j < n; ++j) {
+    const float a = attitude[j];
+    const auto bits = std::bit_cast<uint32_t>(a);
+    supporters += a > support ? 1u : 0u;
+    champions += (a >= champion) & (entrepreneurial[j] >= champion_entrepreneurial) ? 1u : 0u;
+    off_grid += ((bits & 0x7FFFFFFFu) != 0) & (((bits >> 23) & 0xFFu) < min_exponent) ? 1u : 0u;
+  }
+  return {supporters, champions, off_grid};
+}
+
+}  // namespace
+
+// Per chunk of agents: block 0 of every agent's stream for the whole chunk
+// at once (vectorised, see philox_first_blocks), the noise from it
+// (normal_from_blocks: Boost's ziggurat, its common case vectorised), the
+// update, the counts, then the attitude sum: plain loops GCC vectorises.
 ServiceSums step_service_staff(const AttitudeStepTerms& t, const ServiceStepTerms& service,
                                StaffArrays& staff, uint64_t begin, uint64_t end, uint64_t seed,
                                uint32_t replicate, int32_t month) {
-  ServiceSums sums;
-  boost::random::normal_distribution<float> noise(0.0f, t.noise_sd);
   const auto m = static_cast<uint16_t>(month);
-  // Two passes per chunk of agents. First the noise: block 0 of every
-  // agent's stream is computed for the whole chunk at once (vectorised, see
-  // philox_first_blocks) and the ziggurat takes one value from it ~99% of the
-  // time, continuing the agent's own stream otherwise: the same draws as one
-  // scalar Stream per agent. Then the update, whose arithmetic vectorises;
-  // the sums stay in staff order so they are bit-identical.
+  OrderedSum sum(end - begin);
+  uint32_t supporters = 0, champions = 0;
   FirstBlocks blocks;
   alignas(64) float shocks[FirstBlocks::kMax];
   for (uint64_t chunk = begin; chunk < end; chunk += FirstBlocks::kMax) {
     const size_t n = std::min<uint64_t>(FirstBlocks::kMax, end - chunk);
-    philox_first_blocks(seed, replicate, m, Purpose::AttitudeNoise, static_cast<uint32_t>(chunk), n,
-                        blocks);
-    for (size_t j = 0; j < n; ++j) {
-      Stream stream(seed, replicate, m, static_cast<uint32_t>(chunk + j), Purpose::AttitudeNoise,
-                    blocks, j);
-      shocks[j] = noise(stream);
-    }
-    float* __restrict attitude = staff.attitude.data() + chunk;
-    const float* __restrict engagement = staff.engagement.data() + chunk;
-    const float* __restrict risk = staff.risk_aversion.data() + chunk;
-    const float* __restrict entrepreneurial = staff.entrepreneurial.data() + chunk;
-    const float* __restrict pension = staff.pension_concern.data() + chunk;
-    for (size_t j = 0; j < n; ++j) {
-      const float a = attitude[j];
-      const float target = service.base + t.entrepreneurial_weight * entrepreneurial[j] -
-                           t.pension_weight * pension[j] - risk[j] * service.insecurity +
-                           engagement[j] * service.information_gain;
-      const float next = a + t.adjustment_rate * (target - a) +
-                         t.peer_weight * engagement[j] * (service.peer_mean - a) + shocks[j];
-      attitude[j] = std::min(std::max(next, -1.0f), 1.0f);
-    }
-    for (size_t j = 0; j < n; ++j) add_to_sums(t, staff, chunk + j, sums);
+    const ChunkKey key{seed, replicate, m, Purpose::AttitudeNoise, static_cast<uint32_t>(chunk)};
+    philox_first_blocks(seed, replicate, m, Purpose::AttitudeNoise, key.first, n, blocks);
+    normal_from_blocks(0.0f, t.noise_sd, key, blocks, n, shocks);
+    float* attitude = staff.attitude.data() + chunk;
+    const float* entrepreneurial = staff.entrepreneurial.data() + chunk;
+    update_chunk(t, service,
+                 {attitude, staff.engagement.data() + chunk, staff.risk_aversion.data() + chunk,
+                  entrepreneurial, staff.pension_concern.data() + chunk, shocks},
+                 n);
+    const ChunkCounts counts = count_chunk(t, attitude, entrepreneurial, n, sum.min_exponent());
+    supporters += counts.supporters;
+    champions += counts.champions;
+    const uint32_t off_grid = counts.off_grid;
+    sum.add(attitude, n, off_grid);
   }
-  return sums;
+  return {sum.sum(), supporters, champions};
 }
 
 void update_attitudes(ReplicateState& st, int32_t month) {

@@ -1,7 +1,10 @@
 #include "sim/model/metrics.hpp"
 
+#include <algorithm>
 #include <cassert>
 #include <numeric>
+
+#include "sim/model/pipeline.hpp"
 
 namespace mutsim {
 namespace {
@@ -62,6 +65,42 @@ StaffTotals staff_totals(const ReplicateState& st) {
   return t;
 }
 
+/// The signals the model itself reads each month (issue 13 item 9), so
+/// that a run shows what drove its staff and proposals.
+void append_climate_catalogue(const Scenario& s, std::vector<SeriesInfo>& c) {
+  c.push_back({"wait_and_see_uncertainty", "fraction",
+               "weight of the prior in the wait-and-see reading, in [0, 1]"});
+  c.push_back({"information_level", "level", "information-service level staff read, in [0, 1]"});
+  c.push_back({"fund_remaining_gbp", "GBP", "support fund budget not yet spent"});
+  c.push_back({"reserved_contracts_open", "flag", "1 while reserved contracts are awarded"});
+  c.push_back({"mutuals_on_reserved_contracts", "mutuals",
+               "active mutuals whose current contract was reserved"});
+  for (const auto& [type, _] : s.population.org_types) {
+    c.push_back({"contract_security_" + type, "security",
+                 "contract security staff of " + type + " read, in [0, 1]"});
+    c.push_back({"procurement_uncertainty_" + type, "uncertainty",
+                 "procurement uncertainty staff of " + type + " read, in [0, 1]"});
+  }
+}
+
+/// Fills the climate part of a month's values, in append_climate_catalogue's
+/// order, from `i` on; returns the index after it.
+size_t measure_climate(const ReplicateState& st, std::span<double> out, size_t i) {
+  double on_reserved = 0;
+  for (const auto& m : st.mutuals)
+    if (m.active && m.procurement == Procurement::Reserved) on_reserved += st.weight(m.org);
+  const Climate& c = st.climate;
+  for (double v :
+       {static_cast<double>(c.wait_and_see_uncertainty), static_cast<double>(c.information),
+        std::max(0.0, fund_remaining_gbp(st)), c.reserved_active ? 1.0 : 0.0, on_reserved})
+    out[i++] = v;
+  for (size_t k = 0; k < st.scenario.population.org_types.size(); ++k) {
+    out[i++] = c.contract_security[k];
+    out[i++] = c.procurement_uncertainty[k];
+  }
+  return i;
+}
+
 }  // namespace
 
 double interpolate(const std::vector<SeriesPoint>& points, Month date) {
@@ -117,6 +156,7 @@ std::vector<SeriesInfo> series_catalogue(const Scenario& s) {
     c.push_back({"spinouts_" + route + "_whole_share", "fraction",
                  "whole-organisation share of spin-outs on route " + route + " (0 before any)"});
   }
+  append_climate_catalogue(s, c);
   return c;
 }
 
@@ -160,6 +200,7 @@ void measure_month(const ReplicateState& st, int32_t month, std::span<double> ou
           t.whole_spinouts_by_route[r],
           t.spinouts_by_route[r] > 0 ? t.whole_spinouts_by_route[r] / t.spinouts_by_route[r] : 0.0})
       out[i++] = v;
+  i = measure_climate(st, out, i);
   assert(i == out.size());  // the catalogue and this list must match
 }
 

@@ -8,6 +8,12 @@
 #include "sim/random/random.hpp"
 
 namespace mutsim {
+
+double fund_remaining_gbp(const ReplicateState& st) {
+  const SupportFund& fund = st.scenario.programmes.support_fund;
+  return fund.enabled ? fund.budget_gbp - st.tallies.fund_spent_gbp : 0.0;
+}
+
 namespace {
 
 void close_proposal(ReplicateState& st, int32_t month, uint32_t id) {
@@ -39,7 +45,7 @@ void try_fund(ReplicateState& st, int32_t month, uint32_t id) {
   Proposal& p = st.proposals[id];
   if (p.funded || !st.climate.fund_active) return;
   const double cost = st.weight(p.org) * fund.grant_gbp;
-  const double left = fund.budget_gbp - st.tallies.fund_spent_gbp;
+  const double left = fund_remaining_gbp(st);
   if (left < fund.grant_gbp) return;  // at scale 1: not enough for one more grant
   if (cost > left) {
     Stream stream(st.seed, st.replicate, static_cast<uint16_t>(month), id, Purpose::FundGrant);

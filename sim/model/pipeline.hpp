@@ -23,6 +23,10 @@ double proposal_viability(const ReplicateState& state, const Proposal& proposal)
 /// Share of a proposal's staff who support it.
 double proposal_support(const ReplicateState& state, const Proposal& proposal);
 
+/// Support fund budget not yet spent, GBP (0 when the fund is switched
+/// off); the Pathfinder's grants are drawn from the same tally.
+double fund_remaining_gbp(const ReplicateState& state);
+
 /// Advances open proposals, then lets organisations and units enter.
 void advance_pipelines(ReplicateState& state, int32_t month);
 

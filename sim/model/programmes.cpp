@@ -32,6 +32,7 @@ void apply_divestments(ReplicateState& st, int32_t month) {
 void choose_pathfinder(ReplicateState& st, int32_t month, uint32_t o) {
   const Organisation& org = st.population.organisations[o];
   const auto route = static_cast<uint32_t>(st.climate.open_route[st.org_type[o]]);
+  st.add_event(month, EventKind::PathfinderChosen, route, o, org.first_service, org.staff(), true);
   start_proposal(st, month, route, o, org.first_service, org.end_service, true, true);
   st.proposals.back().funded = true;
   st.org_pathfinder[o] = 1;

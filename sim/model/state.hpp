@@ -75,11 +75,12 @@ enum class EventKind : uint8_t {
   Failure,
   ContractRetained,
   ContractLost,
-  Growth
+  Growth,
+  PathfinderChosen  // the organisation was chosen for the Pathfinder (its proposal follows)
 };
 inline constexpr const char* kEventKindNames[] = {
-    "proposal", "in_progress",       "spinout",       "abandoned",
-    "failure",  "contract_retained", "contract_lost", "growth"};
+    "proposal",          "in_progress",   "spinout", "abandoned",        "failure",
+    "contract_retained", "contract_lost", "growth",  "pathfinder_chosen"};
 
 struct Event {
   uint32_t replicate;

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <exception>
+#include <list>
 #include <thread>
 
 #ifdef MUTSIM_HAVE_MPI
@@ -18,9 +19,28 @@ namespace {
 #ifdef MUTSIM_HAVE_MPI
 constexpr int kTagRequest = 1;
 constexpr int kTagReply = 2;
+constexpr int kTagTask = 3;
+constexpr int kTagResult = 4;
 constexpr auto kPollInterval = std::chrono::milliseconds(2);
 #endif
 }  // namespace
+
+struct Ranks::Outbox {
+#ifdef MUTSIM_HAVE_MPI
+  struct Sending {
+    std::vector<double> data;
+    MPI_Request request = MPI_REQUEST_NULL;
+  };
+  std::list<Sending> sending;  // a list: buffers stay put while MPI reads them
+  void collect() {
+    for (auto it = sending.begin(); it != sending.end();) {
+      int done = 0;
+      MPI_Test(&it->request, &done, MPI_STATUS_IGNORE);
+      it = done ? sending.erase(it) : std::next(it);
+    }
+  }
+#endif
+};
 
 bool launched_by_mpi() {
   for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK", "MPI_LOCALNRANKS"})
@@ -28,7 +48,7 @@ bool launched_by_mpi() {
   return false;
 }
 
-Ranks::Ranks() {
+Ranks::Ranks() : outbox_(std::make_unique<Outbox>()) {
 #ifndef MUTSIM_HAVE_MPI
   // Several copies of a build without MPI would each run the whole sweep.
   for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE"})
@@ -57,6 +77,7 @@ Ranks::Ranks() {
 Ranks::~Ranks() {
 #ifdef MUTSIM_HAVE_MPI
   if (!initialised_) return;
+  flush_results();
   auto* send = static_cast<MPI_Request*>(send_request_);
   auto* recv = static_cast<MPI_Request*>(recv_request_);
   if (*send != MPI_REQUEST_NULL) MPI_Wait(send, MPI_STATUS_IGNORE);
@@ -143,6 +164,89 @@ std::optional<int64_t> Ranks::poll_reply() {
   return reply_buffer_;
 #else
   return std::nullopt;
+#endif
+}
+
+void Ranks::send_task(int destination, const std::vector<double>& task) {
+#ifdef MUTSIM_HAVE_MPI
+  // The worker posted its receive before asking, so this small send completes at once.
+  MPI_Send(task.data(), static_cast<int>(task.size()), MPI_DOUBLE, destination, kTagTask,
+           MPI_COMM_WORLD);
+#else
+  (void)destination;
+  (void)task;
+#endif
+}
+
+void Ranks::request_task(int64_t done, size_t max_size) {
+#ifdef MUTSIM_HAVE_MPI
+  auto* send = static_cast<MPI_Request*>(send_request_);
+  auto* recv = static_cast<MPI_Request*>(recv_request_);
+  if (*send != MPI_REQUEST_NULL) MPI_Wait(send, MPI_STATUS_IGNORE);
+  task_buffer_.assign(max_size, 0.0);
+  MPI_Irecv(task_buffer_.data(), static_cast<int>(max_size), MPI_DOUBLE, 0, kTagTask,
+            MPI_COMM_WORLD, recv);
+  send_buffer_ = done;
+  MPI_Isend(&send_buffer_, 1, MPI_INT64_T, 0, kTagRequest, MPI_COMM_WORLD, send);
+  request_pending_ = true;
+  task_reply_ = true;
+#else
+  (void)done;
+  (void)max_size;
+#endif
+}
+
+std::optional<std::vector<double>> Ranks::poll_task() {
+#ifdef MUTSIM_HAVE_MPI
+  if (!request_pending_ || !task_reply_) return std::nullopt;
+  int flag = 0;
+  MPI_Status status;
+  MPI_Test(static_cast<MPI_Request*>(recv_request_), &flag, &status);
+  if (!flag) return std::nullopt;
+  request_pending_ = false;
+  task_reply_ = false;
+  int count = 0;
+  MPI_Get_count(&status, MPI_DOUBLE, &count);
+  return std::vector<double>(task_buffer_.begin(), task_buffer_.begin() + count);
+#else
+  return std::nullopt;
+#endif
+}
+
+void Ranks::send_result(std::vector<double> result) {
+#ifdef MUTSIM_HAVE_MPI
+  outbox_->collect();
+  auto& item = outbox_->sending.emplace_back();
+  item.data = std::move(result);
+  MPI_Isend(item.data.data(), static_cast<int>(item.data.size()), MPI_DOUBLE, 0, kTagResult,
+            MPI_COMM_WORLD, &item.request);
+#else
+  (void)result;
+#endif
+}
+
+std::optional<Ranks::Result> Ranks::poll_result() {
+#ifdef MUTSIM_HAVE_MPI
+  if (size_ > 1) {
+    int flag = 0;
+    MPI_Status status;
+    MPI_Iprobe(MPI_ANY_SOURCE, kTagResult, MPI_COMM_WORLD, &flag, &status);
+    if (!flag) return std::nullopt;
+    int count = 0;
+    MPI_Get_count(&status, MPI_DOUBLE, &count);
+    Result r{status.MPI_SOURCE, std::vector<double>(static_cast<size_t>(count))};
+    MPI_Recv(r.values.data(), count, MPI_DOUBLE, status.MPI_SOURCE, kTagResult, MPI_COMM_WORLD,
+             MPI_STATUS_IGNORE);
+    return r;
+  }
+#endif
+  return std::nullopt;
+}
+
+void Ranks::flush_results() {
+#ifdef MUTSIM_HAVE_MPI
+  for (outbox_->collect(); !outbox_->sending.empty(); outbox_->collect())
+    std::this_thread::sleep_for(kPollInterval);
 #endif
 }
 

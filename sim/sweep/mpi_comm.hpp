@@ -2,12 +2,14 @@
 // The ranks of a sweep. With MPI built in (MUTSIM_HAVE_MPI) and the process
 // started by mpirun or srun, MPI is initialised (MPI_THREAD_FUNNELED: only
 // the main thread calls MPI); otherwise, or in a build without MPI, there is
-// one rank and every call is local. Only `mutsim sweep` creates one, so
-// `mutsim run` never touches MPI.
+// one rank and every call is local. Only `mutsim sweep`, `mutsim calibrate`
+// and `mutsim sensitivity` create one, so `mutsim run` never touches MPI.
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace mutsim::sweep {
 
@@ -42,6 +44,22 @@ class Ranks {
   std::optional<int64_t> poll_reply();         // other ranks
   bool awaiting_reply() const { return request_pending_; }
 
+  // Tasks with a payload (calibration and sensitivity evaluations). A rank
+  // asks with request_task (the same request as above) and gets its task, a
+  // vector of doubles, from poll_task; rank 0 answers with send_task (an
+  // empty task: no more). Results go back to rank 0 in messages of their
+  // own (send_result, poll_result), so they flow while a rank waits for work.
+  void send_task(int destination, const std::vector<double>& task);  // rank 0
+  void request_task(int64_t done, size_t max_size);                  // other ranks
+  std::optional<std::vector<double>> poll_task();                    // other ranks
+  void send_result(std::vector<double> result);                      // other ranks; non-blocking
+  struct Result {
+    int source;
+    std::vector<double> values;
+  };
+  std::optional<Result> poll_result();  // rank 0
+  void flush_results();                 // other ranks: waits until every result is sent
+
   /// Rank 0's `value`, on every rank.
   int64_t broadcast(int64_t value);
 
@@ -62,6 +80,10 @@ class Ranks {
   int64_t reply_buffer_ = 0;
   void* send_request_ = nullptr;  // MPI_Request*, opaque here
   void* recv_request_ = nullptr;
+  bool task_reply_ = false;  // the pending request awaits a task, not a point
+  std::vector<double> task_buffer_;
+  struct Outbox;  // results being sent
+  std::unique_ptr<Outbox> outbox_;
 };
 
 /// Thrown on the ranks that did not fail in Ranks::collectively.

@@ -20,6 +20,8 @@
 #include <sstream>
 
 #include "sim/engine/simulation.hpp"
+#include "sim/io/h5/read.hpp"
+#include "sim/io/h5/write.hpp"
 #include "sim/util/atomic_file.hpp"
 #include "sim/util/errors.hpp"
 
@@ -166,12 +168,51 @@ std::deque<uint32_t> pending_points(const SweepHeader& header, const std::vector
   return pending;
 }
 
+/// Rank 0, before any work: true when the output already holds this sweep's
+/// (or this shard's) points, written by the same configuration, so a
+/// resubmitted job has nothing to do; an output of another sweep is refused
+/// unless --force.
+bool output_complete(const SweepHeader& header, const std::vector<uint32_t>& mine,
+                     const RunnerOptions& options, SweepOutcome& outcome) {
+  std::error_code ec;
+  if (options.force || !fs::exists(options.output, ec)) {
+    check_output_path(options.output, true);
+    return false;
+  }
+  SweepInput in;
+  try {
+    std::lock_guard lock(h5::library_mutex());
+    in = read_sweep_input(h5::InputFile(options.output));
+  } catch (const IoError& e) {
+    throw ConfigError(fmt::format(
+        "{}: exists and is not this sweep's output ({}); use --force to replace it, or another -o",
+        options.output, e.what()));
+  }
+  if (in.header.fingerprint != header.fingerprint)
+    throw ConfigError(fmt::format(
+        "{}: exists, written by a different sweep (fingerprint {}, this sweep {}: the sweep file "
+        "or its path as given, its base scenario, --set, --seed, --replicates or the mutsim build "
+        "differ); use --force to replace it, or another -o",
+        options.output, in.header.fingerprint, header.fingerprint));
+  std::vector<uint32_t> points;
+  for (const PointRecord& r : in.records) {
+    points.push_back(r.point);
+    if (!r.ok) outcome.failed_points.push_back(r.point);
+  }
+  if (points != mine)
+    throw ConfigError(fmt::format(
+        "{}: exists with other points of this sweep ({} of them; this run's share has {}: another "
+        "--shard); use --force to replace it, or another -o",
+        options.output, points.size(), mine.size()));
+  outcome.failed = outcome.failed_points.size();
+  return true;
+}
+
 /// Rank 0, before any work: checks the output, locks the parts folder,
 /// checks it belongs to this sweep, and lists the points still to run.
 std::deque<uint32_t> prepare(const Sweep& sweep, const SweepHeader& header,
                              const std::vector<uint32_t>& mine, const RunnerOptions& options,
                              std::unique_ptr<FolderLock>& lock, size_t& resumed) {
-  check_output_path(options.output, options.force);
   bool known = false;
   lock = open_parts_folder(header, options, known);
   const std::string folder = parts_folder(options.output);
@@ -427,11 +468,20 @@ SweepOutcome run_sweep(const Sweep& sweep, const RunnerOptions& options, Ranks& 
   outcome.points = mine.size();
   std::unique_ptr<FolderLock> lock;
   std::deque<uint32_t> pending;
+  bool complete = false;
   ranks.collectively(
       [&] {
-        if (root) pending = prepare(sweep, header, mine, options, lock, outcome.resumed);
+        if (!root) return;
+        complete = output_complete(header, mine, options, outcome);
+        if (!complete) pending = prepare(sweep, header, mine, options, lock, outcome.resumed);
       },
       options.exit_code_of_current_exception);
+  if (ranks.broadcast(complete ? 1 : 0) != 0) {
+    outcome.already_complete = true;
+    outcome.resumed = mine.size();
+    outcome.failed = static_cast<size_t>(ranks.broadcast(static_cast<int64_t>(outcome.failed)));
+    return outcome;
+  }
   Scheduler scheduler(sweep, header, options, ranks, std::move(pending), outcome.resumed,
                       mine.size());
   outcome.points_per_rank = scheduler.run();

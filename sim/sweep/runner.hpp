@@ -68,6 +68,7 @@ struct SweepOutcome {
   size_t failed = 0;
   std::vector<uint32_t> failed_points;
   bool wrote_output = false;             // rank 0 only
+  bool already_complete = false;         // the output held this sweep's points: nothing was run
   std::vector<int64_t> points_per_rank;  // rank 0: points each rank ran in this run
 };
 

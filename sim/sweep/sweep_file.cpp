@@ -12,6 +12,7 @@
 #include "sim/io/netcdf_dims.hpp"
 #include "sim/util/atomic_file.hpp"
 #include "sim/util/errors.hpp"
+#include "sim/util/fingerprint.hpp"
 
 namespace mutsim::sweep {
 namespace {
@@ -33,23 +34,6 @@ std::vector<std::string> split_lines(const std::string& text) {
   for (std::string line; std::getline(stream, line);) out.push_back(line);
   return out;
 }
-
-/// FNV-1a, 64 bits, over length-prefixed fields: identifies, does not secure.
-class Fingerprint {
- public:
-  void add(const std::string& text) {
-    add_bytes(std::to_string(text.size()) + ":");
-    add_bytes(text);
-  }
-  void add(uint64_t value) { add(std::to_string(value)); }
-  std::string hex() const { return fmt::format("{:016x}", hash_); }
-
- private:
-  void add_bytes(const std::string& bytes) {
-    for (unsigned char c : bytes) hash_ = (hash_ ^ c) * 0x100000001b3ULL;
-  }
-  uint64_t hash_ = 0xcbf29ce484222325ULL;
-};
 
 std::string header_fingerprint(const SweepHeader& h, const std::vector<std::string>& extra) {
   Fingerprint f;
@@ -316,7 +300,8 @@ void write_point_file(const std::string& path, const SweepHeader& header, const 
       content.dates = result->dates;
       content.series = result->series;
       const size_t block = static_cast<size_t>(header.replicates) * result->months();
-      content.fill = [&](size_t, size_t k, double* out) {
+      // By value: `block` ends with this scope, before build_sweep_image calls fill.
+      content.fill = [result, block](size_t, size_t k, double* out) {
         std::copy_n(result->values[k].begin(), block, out);
       };
     }

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/cli/common.hpp"
 #include "sim/io/hdf5_reader.hpp"
 
 using namespace mutsim;
@@ -236,4 +237,59 @@ TEST_CASE("cli: --threads 1 and 2 write the same series", "[cli][regression]") {
   CHECK(one.text.at("effective_yaml") == two.text.at("effective_yaml"));
   // Object times are not stored, so the files are byte for byte the same.
   CHECK(read_file(box.dir / "one.h5") == read_file(box.dir / "two.h5"));
+}
+
+TEST_CASE("cli: progress_text gives the fraction, elapsed time and ETA", "[unit][cli]") {
+  CHECK(cli::progress_text("simulated", 36, 144, "replicate-months", 3, 9) ==
+        "  simulated: 36/144 replicate-months (25%), 3s elapsed, ETA 9s");
+  CHECK(cli::progress_text("generation 2", 0, 10, "particles accepted", 65, -1) ==
+        "  generation 2: 0/10 particles accepted (0%), 1m05s elapsed, ETA ?");
+}
+
+namespace {
+
+/// Runs `mutsim ARGS` on a pseudo-terminal (script(1)), so that stderr is a
+/// terminal, and returns everything the terminal received.
+std::string run_on_terminal(const Sandbox& box, const std::string& args) {
+  const std::string inner = quote(kBinary) + " " + args;
+  const std::string command = "cd " + quote(box.dir.string()) + " && script -qec " + quote(inner) +
+                              " /dev/null >terminal.txt 2>&1 </dev/null";
+  const int raw = std::system(command.c_str());
+  REQUIRE(WIFEXITED(raw));
+  REQUIRE(WEXITSTATUS(raw) == 0);
+  return read_file(box.dir / "terminal.txt");
+}
+
+}  // namespace
+
+TEST_CASE("cli: progress with an ETA on a terminal, nothing of the kind on a pipe",
+          "[regression][cli]") {
+  Sandbox box;
+  const std::string run = "run " + quote(kSmall) + " -o out.h5 --force --replicates 3";
+  const std::string terminal = run_on_terminal(box, run);
+  CHECK_THAT(terminal, Catch::Contains("replicate-months"));
+  CHECK_THAT(terminal, Catch::Contains("ETA"));
+  CHECK_THAT(terminal, Catch::Contains("108/108 replicate-months (100%)"));  // 3 x 36 months
+
+  const auto piped = box.run(run);  // stderr to a file
+  REQUIRE(piped.status == 0);
+  CHECK_THAT(piped.err, !Catch::Contains("ETA"));
+  CHECK_THAT(piped.err, !Catch::Contains("\r"));
+
+  const std::string config =
+      box.write("calibration.yaml", std::string(R"(base_scenario: )") + kSmall + R"(
+seed: 1
+batch_size: 4
+fixed_overrides: [population.scale=0.2]
+targets:
+  - {id: A, statistic: level, series: proposals_cumulative, date: 2012-12, observed: 20,
+     comparison: equal, tolerance: 1000, source: test}
+parameters:
+  - {key: pipeline.entry_logit, range: [-8, -4], source: test}
+abc: {method: smc, particles: 4, generations: 2}
+)");
+  const std::string calibrate = run_on_terminal(box, "calibrate " + quote(config) + " -o c.h5");
+  CHECK_THAT(calibrate, Catch::Contains("generation 1: "));
+  CHECK_THAT(calibrate, Catch::Contains("particles accepted"));
+  CHECK_THAT(calibrate, Catch::Contains("ETA"));
 }

@@ -213,7 +213,7 @@ TEST_CASE("a run file reads back exactly", "[unit][io]") {
         run.result.at(static_cast<size_t>(run.result.series_index("mean_attitude")), 1, 3));
 
   CHECK(file.text.at("format") == "mutsim");
-  CHECK(file.text.at("format_version") == "1.2");  // 1.2: organisation samples and weights
+  CHECK(file.text.at("format_version") == "1.3");  // 1.2: climate; 1.3: organisation samples
   CHECK(file.text.at("mutsim_version") == mutsim_version());
   CHECK_FALSE(file.text.at("git_commit").empty());
   CHECK_THAT(file.text.at("library_versions"), Catch::Contains("HDF5"));
@@ -279,8 +279,8 @@ TEST_CASE("events carry their weight; the file says which organisations were sam
 }
 
 // docs/OUTPUT.md: `kind` is one of proposal, in_progress, spinout, abandoned,
-// failure, contract_retained, contract_lost, growth. "contract_retained" has
-// 17 characters and the field is string(16).
+// failure, contract_retained, contract_lost, growth, pathfinder_chosen.
+// "contract_retained" has 17 characters and the field is string(16).
 TEST_CASE("event kinds are written in full", "[unit][io]") {
   // Long enough for one-year contracts to come up for re-tender.
   const Run run = make_run(2, 2, {"time.end=2014-06", "population.scale=1"});
@@ -294,7 +294,7 @@ TEST_CASE("event kinds are written in full", "[unit][io]") {
   const auto kinds = read_text_field(path, "/events", "kind", 64);
   const std::set<std::string> documented = {"proposal",      "in_progress", "spinout",
                                             "abandoned",     "failure",     "contract_retained",
-                                            "contract_lost", "growth"};
+                                            "contract_lost", "growth",      "pathfinder_chosen"};
   std::set<std::string> seen(kinds.begin(), kinds.end());
   for (const auto& kind : seen) {
     INFO(kind);
@@ -476,4 +476,32 @@ TEST_CASE("long route names survive in the events table", "[unit][io]") {
   const auto routes = read_text_field(path, "/events", "route", 64);
   std::set<std::string> seen(routes.begin(), routes.end());
   CHECK(seen.count(long_name) == 1);
+}
+
+// docs/OUTPUT.md documents every series the baseline writes: per-route and
+// per-type series by their pattern (ROUTE, TYPE).
+TEST_CASE("every series of the baseline is documented in docs/OUTPUT.md", "[unit][io]") {
+  const std::string source = MUTSIM_SOURCE_DIR;
+  const Scenario s = load_scenario_file(source + "/scenarios/baseline.yaml", {}).scenario;
+  std::ifstream in(source + "/docs/OUTPUT.md");
+  std::stringstream doc;
+  doc << in.rdbuf();
+  const auto generic = [&](std::string name) {
+    for (const auto& [route, _] : s.routes) {
+      const std::string infix = "_" + route + "_";
+      if (const auto at = name.find(infix); at != std::string::npos)
+        return name.replace(at, infix.size(), "_ROUTE_");
+    }
+    for (const auto& [type, _] : s.population.org_types) {
+      const std::string suffix = "_" + type;
+      if (name.ends_with(suffix))
+        return name.replace(name.size() - suffix.size(), suffix.size(), "_TYPE");
+    }
+    return name;
+  };
+  for (const SeriesInfo& info : series_catalogue(s)) {
+    const std::string row = "| `" + generic(info.name) + "` |";
+    INFO(info.name << " as " << row);
+    CHECK(doc.str().find(row) != std::string::npos);
+  }
 }

@@ -252,10 +252,13 @@ TEST_CASE("the public-sector employment series is the interpolated denominator",
   CHECK(value("staff_total") == double(w.population.staff()));
   CHECK(value("staff_in_mutuals") == 0);
   CHECK(value("share_in_mutuals") == 0);
-  // Per-route series follow the route order, eight per route.
-  CHECK(catalogue.size() == 20 + 8 * w.scenario.routes.size());
+  // Per-route series follow the route order, eight per route; then the
+  // climate: five, and two per organisation type.
+  const size_t routes = w.scenario.routes.size(), types = w.scenario.population.org_types.size();
+  CHECK(catalogue.size() == 20 + 8 * routes + 5 + 2 * types);
   CHECK(catalogue[20].name == "spinouts_tcs_cumulative");
-  CHECK(catalogue.back().name == "spinouts_psm_whole_share");
+  CHECK(catalogue[20 + 8 * routes - 1].name == "spinouts_psm_whole_share");
+  CHECK(catalogue.back().name == "procurement_uncertainty_local_council");
 }
 
 // Divestment chains are followed for at most as many steps as there are

@@ -437,6 +437,10 @@ TEST_CASE("sweep: a failing point is recorded and the others finish", "[regressi
   CHECK(box.run("sweep -q " + quote(kSweeps + "small-failing.yaml") + " -o cli.h5", &err) == 1);
   CHECK(fs::exists(box.path("cli.h5")));
   CHECK_THAT(err, Catch::Contains("1 of 3 points failed"));
+  // Run again without --force: complete, and still says a point failed.
+  CHECK(box.run("sweep " + quote(kSweeps + "small-failing.yaml") + " -o cli.h5", &err) == 1);
+  CHECK_THAT(err, Catch::Contains("is complete"));
+  CHECK_THAT(err, Catch::Contains("1 of 3 points failed"));
 }
 
 TEST_CASE("sweep: command-line statuses", "[regression][sweep][cli]") {
@@ -451,10 +455,22 @@ TEST_CASE("sweep: command-line statuses", "[regression][sweep][cli]") {
   CHECK_THAT(err, Catch::Contains("bad.yaml:5:1: replicatez: unknown key"));
   CHECK(box.run("sweep -q s.yaml -o x.h5 --shard 5/2", &err) == 2);
   CHECK(box.run("sweep -q s.yaml -o x.h5 --set population.scale=0.1", &err) == 0);
-  CHECK(box.run("sweep -q s.yaml -o x.h5", &err) == 1);  // exists
+  // x.h5 exists from another configuration (the --set): refused, exit 2.
+  CHECK(box.run("sweep -q s.yaml -o x.h5", &err) == 2);
+  CHECK_THAT(err, Catch::Contains("written by a different sweep"));
   CHECK_THAT(err, Catch::Contains("--force"));
+  // The same command again: complete, nothing to do, exit 0 (a resubmitted
+  // Slurm job does not fail), the file untouched.
+  const auto before = read_bytes(box.path("x.h5"));
+  CHECK(box.run("sweep s.yaml -o x.h5 --set population.scale=0.1", &err) == 0);
+  CHECK_THAT(err, Catch::Contains("x.h5 is complete"));
+  CHECK(read_bytes(box.path("x.h5")) == before);
+  CHECK(box.run("sweep -q s.yaml -o x.h5 --force", &err) == 0);
   CHECK(box.run("sweep -q s.yaml -o s0.h5 --shard 0/2") == 0);
   CHECK(box.run("sweep -q s.yaml -o s1.h5 --shard 1/2") == 0);
+  CHECK(box.run("sweep -q s.yaml -o s0.h5 --shard 0/2") == 0);        // complete
+  CHECK(box.run("sweep -q s.yaml -o s0.h5 --shard 1/2", &err) == 2);  // another shard's file
+  CHECK_THAT(err, Catch::Contains("other points of this sweep"));
   CHECK(box.run("merge -q s0.h5 -o m.h5", &err) == 2);  // shard 1 missing
   CHECK(box.run("merge -q s1.h5 s0.h5 -o m.h5") == 0);
   CHECK(box.run("sweep -q s.yaml -o y.h5") == 0);
