@@ -1,6 +1,6 @@
 # Thin wrapper over CMake presets (in the manner of DuckDB's Makefile).
 # Every target that builds first installs missing Debian packages.
-.PHONY: deps build debug run test test-quick test-cpp test-python install-python lint tidy bench report clean format \
+.PHONY: scale-table deps build debug run test test-quick test-cpp test-python install-python lint tidy bench report clean format \
         format-check calibration-report \
         test-sanitizers test-asan test-tsan fuzz fuzz-short
 
@@ -26,6 +26,19 @@ run: build
 	@mkdir -p results
 	build/bin/mutsim run $(SCENARIO) -o results/baseline.h5 --force $(RUN_ARGS)
 	$(PYTHON) analysis/patterns.py results/baseline.h5
+
+# Does a sample estimate the whole? The baseline at scale 1 (10 replicates),
+# 0.2 (20) and 0.1 (40), and the table of docs/ODD.md section 8 (issue 12).
+# About 5 minutes on 2 cores.
+scale-table: build
+	@mkdir -p results/scale
+	build/bin/mutsim run $(SCENARIO) -o results/scale/scale-1.h5 --force --replicates 10 -q
+	build/bin/mutsim run $(SCENARIO) -o results/scale/scale-0.2.h5 --force --replicates 20 \
+	  --set population.scale=0.2 -q
+	build/bin/mutsim run $(SCENARIO) -o results/scale/scale-0.1.h5 --force --replicates 40 \
+	  --set population.scale=0.1 -q
+	$(PYTHON) analysis/scale_table.py results/scale/scale-1.h5 results/scale/scale-0.2.h5 \
+	  results/scale/scale-0.1.h5
 
 # The whole suite, as CI runs it: the release build's ctest and pytest, the
 # lint stages, the unit tests under ASan+UBSan and under ThreadSanitizer, and

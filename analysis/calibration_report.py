@@ -27,13 +27,12 @@ from mutsim_analysis.stats import comparison_symbol, matches, weighted_quantile
 # calibrated model does not reach (judgement of the model's structure, see
 # docs/ODD.md sections 7.3 and 8).
 WHY_MISSED = {
-    "P1": "TCS spin-outs come from the 150 PCT provider arms in the 16 months "
-          "to the April 2011 deadline; whole-arm proposals count 1 each "
-          "whatever the scale, so the count is bounded by how many arms "
-          "propose and finish in time.",
+    "P1": "TCS spin-outs come from the 150 PCT provider arms, launched "
+          "through 2011, so the count is bounded by how many arms propose "
+          "and finish in time.",
     "P2a": "Right to Provide proposals are unit-level and rare, so the count "
            "varies widely between runs (below scale 1 each sampled proposal "
-           "counts 1/scale, so it also moves in steps).",
+           "counts its organisation's weight, so it also moves in steps).",
     "P2b": "Proposals in progress in November 2012 are a stock of a few "
            "units, so one run's value is mostly noise.",
     "P3": "Two abandonments in five months is a rare-event count, and the "
@@ -389,9 +388,9 @@ def _calibration_misses(cal, ci):
     shrunk = any(".staff_total=" in line for line in ci["fixed_overrides"])
     if scale < 1 or shrunk:
         add(f"- The calibration runs a reduced model (`population.scale={fmt(scale)}`"
-            + (", some sectors shrunk" if shrunk else "") + "). Whole-organisation "
-            "proposals count 1 whatever the scale while unit-level ones count 1/scale, so "
-            "the posterior is that of the reduced model; before the baseline adopts it, "
+            + (", some sectors shrunk" if shrunk else "") + "). A sample's "
+            "estimates are unbiased but noisier (docs/ODD.md section 8), so "
+            "the posterior is that of the noisier model; before the baseline adopts it, "
             "check the fit at scale 1 (`mutsim run` with the posterior median and "
             "`make report`).")
     else:

@@ -150,10 +150,24 @@ def read_run(path):
                          dtype="datetime64[M]")
         series = _read_series(path, h5, dates.size,
                               attrs.get("replicates"))
+        events = _read_table(path, h5, "events", EVENT_COLUMNS)
         return Run(path=path, dates=dates, series=series, attrs=attrs,
-                   events=_read_table(path, h5, "events", EVENT_COLUMNS),
+                   events=_with_weights(events, attrs),
                    organisations=_read_table(path, h5, "organisations",
                                              ORGANISATION_COLUMNS))
+
+
+def _with_weights(events, attrs):
+    """Format 1.3 writes each event's weight. Earlier files sampled units,
+    not organisations: a unit-level event then stood for 1/scale events and
+    a whole-organisation one for 1, which is the weight given them here."""
+    if "weight" in events.columns:
+        return events
+    events = events.copy()
+    scale = float(attrs.get("scale", 1.0))
+    whole = events.get("whole_organisation", pd.Series(0, index=events.index))
+    events["weight"] = np.where(whole.astype(bool), 1.0, 1.0 / scale)
+    return events
 
 
 def _check_format(path, attrs):

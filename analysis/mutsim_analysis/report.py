@@ -319,7 +319,10 @@ def observed_panel(ax, run, targets):
         lines.append(f"{row.id} {status(row.consistent)}: simulated "
                      f"{number(row.median)} vs {row.comparison} "
                      f"{row.observed} (tol {row.tolerance})")
-        if target["statistic"] == "size_ratio" or row.consistent is None:
+        # Event statistics have no series; shares do not belong on a count axis.
+        if (target["statistic"] not in ("level", "change")
+                or target["series"].endswith("_share")
+                or row.consistent is None):
             continue
         color = next(colors)
         values = run.series[target["series"]]

@@ -145,49 +145,60 @@ def size_summary(sizes):
 
 
 # Working tolerances of this analysis for the observed patterns of
-# docs/BRIEF P1-P5: how far the simulated median may sit from the observed
-# value (in the pattern's own unit) and still count as reproducing it. They
-# are judgement calls, not published error bars; change them here only.
+# BRIEF.md P1-P5 (re-read in issue 12): how far the simulated median may sit
+# from the observed value (in the pattern's own unit) and still count as
+# reproducing it. They are judgement calls, not published error bars; change
+# them here only.
 WORKING_TOLERANCES = {
-    "P1": 0,     # "at least 39" is already a lower bound
-    "P2a": 8,    # 19 proposals in all
-    "P2b": 3,    # 4 named as in progress
-    "P3": 2,     # 2 abandoned between Jun and Nov 2012
-    "P4": 0,     # the threshold ratio 2 already encodes "far smaller"
-    "P5": 15,    # 53 mutuals serving the NHS (Cabinet Office figure)
+    "P1": 0,      # "at least 39" is already a lower bound
+    "P1b": 0.15,  # "about half" of them a whole PCT provider arm
+    "P2a": 8,     # 19 proposals open
+    "P2b": 3,     # 4 named as in progress
+    "P3": 2,      # 2 abandoned between Jun and Nov 2012
+    "P4": 0,      # the threshold ratio 2 already encodes "far smaller"
+    "P5": 15,     # 53 mutuals serving the NHS (Cabinet Office figure)
 }
 
 RTP_SEED = "HSJ, right to provide (seeds/003)"
 
 OBSERVED_TARGETS = [
-    {"id": "P1", "statistic": "level", "date": "2011-04",
+    {"id": "P1", "statistic": "level", "date": "2011-12",
      "series": "spinouts_tcs_cumulative", "observed": 39, "comparison": ">=",
      "tolerance": WORKING_TOLERANCES["P1"],
-     "source": "TCS created more than twice P2's 19 social enterprises "
-               f"by Apr 2011; {RTP_SEED}"},
+     "source": "TCS set up more than twice P2's 19 NHS social enterprises "
+               f"in 2010 and 2011; {RTP_SEED}"},
+    {"id": "P1b", "statistic": "level", "date": "2011-12",
+     "series": "spinouts_tcs_whole_share", "observed": 0.5,
+     "comparison": "==", "tolerance": WORKING_TOLERANCES["P1b"],
+     "source": "about half of the TCS social enterprises were a whole PCT "
+               f"provider arm; {RTP_SEED}"},
     {"id": "P2a", "statistic": "level", "date": "2012-11",
-     "series": "proposals_rtp_cumulative", "observed": 19,
+     "series": "proposals_rtp_open", "observed": 19,
      "comparison": "==", "tolerance": WORKING_TOLERANCES["P2a"],
-     "source": f"19 Right to Provide proposals in all, Nov 2012; {RTP_SEED}"},
+     "source": "19 Right to Provide proposals still open (4 in progress, "
+               f"15 exploring), Nov 2012; {RTP_SEED}"},
     {"id": "P2b", "statistic": "level", "date": "2012-11",
      "series": "proposals_rtp_in_progress", "observed": 4,
      "comparison": "==", "tolerance": WORKING_TOLERANCES["P2b"],
      "source": f"4 named as in progress, Nov 2012; {RTP_SEED}"},
-    {"id": "P3", "statistic": "change", "start": "2012-06",
-     "date": "2012-11", "series": "abandoned_rtp_cumulative", "observed": 2,
-     "comparison": "==", "tolerance": WORKING_TOLERANCES["P3"],
+    {"id": "P3", "statistic": "listed_abandoned", "start": "2012-06",
+     "date": "2012-11", "route": "rtp",
+     "series": "rtp proposals open in 2012-06 abandoned by 2012-11",
+     "observed": 2, "comparison": "==", "tolerance": WORKING_TOLERANCES["P3"],
      "source": "2 proposals listed in June 2012 since abandoned; "
                f"{RTP_SEED}"},
-    {"id": "P4", "statistic": "size_ratio", "date": "2012-12",
-     "series": "median staff per spin-out, tcs / rtp", "observed": 2,
+    {"id": "P4", "statistic": "proposal_size_ratio", "date": "2012-11",
+     "series": "mean staff: tcs spin-outs / rtp proposals (open or "
+               "abandoned)", "observed": 2,
      "comparison": ">=", "tolerance": WORKING_TOLERANCES["P4"],
      "routes": ("tcs", "rtp"),
-     "source": "new RtP mutuals far smaller than TCS ones, half of which "
-               f"were whole PCT provider arms; {RTP_SEED}"},
+     "source": "Right to Provide proposals far smaller on average than the "
+               f"TCS social enterprises; no RtP mutual yet; {RTP_SEED}"},
     {"id": "P5", "statistic": "level", "date": "2013-10",
-     "series": "mutuals_active_nhs", "observed": 53, "comparison": "==",
+     "series": "mutuals_serving_nhs", "observed": 53, "comparison": "==",
      "tolerance": WORKING_TOLERANCES["P5"],
-     "source": "53 mutuals provide some service to the NHS, Oct 2013; "
+     "source": "53 mutuals provide some service to the NHS, about Oct 2013 "
+               "(BRIEF's reading; the article is dated Aug 2014); "
                "HSJ, Mutuals in Health Pathfinder (seeds/000)"},
 ]
 
@@ -196,15 +207,20 @@ def target_values(target, series, dates, events):
     """Per-replicate simulated value of one observed target.
 
     'level' reads the series at the date, 'change' the difference between
-    the date and ``start``, 'size_ratio' the ratio of median staff per
-    spin-out of the two routes among spin-outs up to the date (NaN for a
-    replicate lacking spin-outs on either route). Raises KeyError naming
-    the missing series or route and ValueError for a date off the horizon.
+    the date and ``start``; 'listed_abandoned' and 'proposal_size_ratio'
+    read /events (proposals, see ``proposal_table``), weighting each row by
+    its ``weight``. Raises KeyError naming the missing series or route and
+    ValueError for a date off the horizon.
     """
     col = month_index(dates, target["date"])
-    if target["statistic"] == "size_ratio":
-        replicates = next(iter(series.values())).shape[0]
-        return _size_ratio(events, col, replicates, *target["routes"])
+    replicates = next(iter(series.values())).shape[0]
+    if target["statistic"] == "listed_abandoned":
+        return listed_abandoned(events, target["route"],
+                                month_index(dates, target["start"]), col,
+                                replicates)
+    if target["statistic"] == "proposal_size_ratio":
+        return proposal_size_ratio(events, col, replicates,
+                                   *target["routes"])
     if target["series"] not in series:
         raise KeyError(f"series {target['series']} is not in the file")
     values = series[target["series"]]
@@ -213,15 +229,65 @@ def target_values(target, series, dates, events):
     return values[:, col]
 
 
-def _size_ratio(events, last_month, replicates, big, small):
-    rows = events[(events["kind"] == "spinout")
-                  & (events["month"] <= last_month)]
-    medians = rows.groupby(["route", "replicate"])["staff"].median()
-    for route in (big, small):
-        if route not in medians.index.get_level_values("route"):
-            raise KeyError(f"no {route} spin-outs up to that date")
-    ratio = medians[big] / medians[small]
+PROPOSAL_KINDS = ("proposal", "in_progress", "spinout", "abandoned")
+
+
+def proposal_table(events):
+    """One row per proposal: replicate, route, start (month entered), end
+    (month spun out or abandoned; NaN while open), outcome ('spinout',
+    'abandoned' or ''), staff and weight. A proposal's events share its
+    replicate, route, organisation and first unit (``service``) and come
+    in order, so each 'proposal' row starts the next proposal of that key."""
+    rows = events[events["kind"].isin(PROPOSAL_KINDS)].copy()
+    if "weight" not in rows.columns:
+        rows["weight"] = 1.0
+    keys = ["replicate", "route", "organisation", "service"]
+    rows = rows.sort_values(keys + ["month"], kind="stable")
+    rows["n"] = (rows["kind"] == "proposal").groupby(
+        [rows[k] for k in keys]).cumsum()
+    starts = rows[rows["kind"] == "proposal"].set_index(keys + ["n"])
+    ends = rows[rows["kind"].isin(("spinout", "abandoned"))]
+    ends = ends.drop_duplicates(keys + ["n"]).set_index(keys + ["n"])
+    table = pd.DataFrame({"start": starts["month"], "staff": starts["staff"],
+                          "weight": starts["weight"]})
+    table["end"] = ends["month"].reindex(table.index)
+    table["outcome"] = ends["kind"].reindex(table.index).fillna("")
+    return table.reset_index()
+
+
+def listed_abandoned(events, route, listed_month, last_month, replicates):
+    """Per replicate, proposals on ``route`` open at the end of month
+    ``listed_month`` that were abandoned by ``last_month`` (weighted)."""
+    p = proposal_table(events)
+    p = p[p["route"] == route]
+    hit = ((p["start"] <= listed_month) & (p["outcome"] == "abandoned")
+           & (p["end"] > listed_month) & (p["end"] <= last_month))
+    counts = p[hit].groupby("replicate")["weight"].sum()
+    return counts.reindex(range(replicates), fill_value=0.0).to_numpy(float)
+
+
+def proposal_size_ratio(events, last_month, replicates, big, small):
+    """Per replicate, the weighted mean staff of ``big``-route spin-outs up
+    to ``last_month`` over that of ``small``-route proposals entered by then
+    and not spun out by then (open or abandoned). NaN where either is none."""
+    spinouts = events[(events["kind"] == "spinout") & (events["route"] == big)
+                      & (events["month"] <= last_month)]
+    p = proposal_table(events)
+    p = p[(p["route"] == small) & (p["start"] <= last_month)
+          & ~((p["outcome"] == "spinout") & (p["end"] <= last_month))]
+    for route, rows in ((big, spinouts), (small, p)):
+        if rows.empty:
+            raise KeyError(f"no {route} rows up to that date")
+    ratio = _weighted_mean_staff(spinouts) / _weighted_mean_staff(p)
     return ratio.reindex(range(replicates)).to_numpy(dtype=float)
+
+
+def _weighted_mean_staff(rows):
+    weight = rows["weight"] if "weight" in rows.columns else 1.0
+    weighted = (rows["staff"] * weight).groupby(rows["replicate"]).sum()
+    total = pd.Series(weight, index=rows.index).groupby(
+        rows["replicate"]).sum()
+    return weighted / total
 
 
 # The two comparisons of an observed target, by their symbol here and by

@@ -22,6 +22,8 @@ EVENT_DTYPE = np.dtype([("replicate", "<u4"), ("month", "<i4"),
                         ("kind", "S16"), ("route", "S16"),
                         ("organisation", "<u4"), ("service", "<u4"),
                         ("staff", "<f8")])
+# Format 1.3 adds each event's weight.
+WEIGHTED_EVENT_DTYPE = np.dtype(EVENT_DTYPE.descr + [("weight", "<f8")])
 ORGANISATION_DTYPE = np.dtype([("id", "<u4"), ("type", "S32"),
                                ("sector", "S32"), ("staff", "<f8"),
                                ("services", "<u4")])
@@ -40,7 +42,7 @@ def make_file(path, series, dates=None, attrs=None, events=(),
     series: {name: array [R, T]}; dates: 'YYYY-MM' strings (default
     2010-01..2015-12); attrs: root attributes overriding ROOT_ATTRS (a value
     of None drops the attribute); events: tuples (replicate, month, kind,
-    route, organisation, service, staff); organisations: tuples (id, type,
+    route, organisation, service, staff[, weight]); organisations: tuples (id, type,
     sector, staff, services), default one acute trust.
     """
     dates = monthly_dates() if dates is None else dates
@@ -62,8 +64,10 @@ def make_file(path, series, dates=None, attrs=None, events=(),
                                    shuffle=True)
             ds.attrs["unit"] = "synthetic"
             ds.attrs["description"] = f"synthetic {name}"
-        h5.create_dataset("events", data=np.array(list(events),
-                                                  dtype=EVENT_DTYPE))
+        events = list(events)
+        weighted = bool(events) and len(events[0]) == len(WEIGHTED_EVENT_DTYPE)
+        h5.create_dataset("events", data=np.array(
+            events, dtype=WEIGHTED_EVENT_DTYPE if weighted else EVENT_DTYPE))
         orgs = organisations or [(0, "acute_trust", "nhs", 5000.0, 12)]
         h5.create_dataset("organisations",
                           data=np.array(orgs, dtype=ORGANISATION_DTYPE))
@@ -80,8 +84,7 @@ def plausible_file(path, routes=("tcs", "rtp", "psm"), replicates=8,
     shape = (replicates, len(dates))
     ramp = np.linspace(0, 1, len(dates)) * rng.uniform(0.8, 1.2,
                                                        (replicates, 1))
-    employment = np.tile(np.linspace(6.26e6, 5.36e6, len(dates)),
-                         (replicates, 1))
+    employment = np.tile(np.linspace(6.26e6, 5.36e6, len(dates)), (replicates, 1))
     staff = uplift * 0.03 * employment * ramp
     counts = np.floor(60 * ramp)
     series = {
@@ -91,6 +94,7 @@ def plausible_file(path, routes=("tcs", "rtp", "psm"), replicates=8,
         "staff_in_mutuals_nhs": 0.6 * staff,
         "share_in_mutuals": staff / employment,
         "mutuals_active": counts, "mutuals_active_nhs": 0.9 * counts,
+        "mutuals_serving_nhs": 0.95 * counts,
         "spinouts_cumulative": counts, "proposals_cumulative": 2 * counts,
         "proposals_exploring": 0.5 * counts,
         "proposals_in_progress": 0.2 * counts,
@@ -113,13 +117,20 @@ def plausible_file(path, routes=("tcs", "rtp", "psm"), replicates=8,
     for route in routes:
         for stem in ("spinouts_{}_cumulative", "proposals_{}_cumulative",
                      "proposals_{}_exploring", "proposals_{}_in_progress",
-                     "abandoned_{}_cumulative"):
+                     "abandoned_{}_cumulative", "proposals_{}_open",
+                     "spinouts_{}_whole_cumulative"):
             series[stem.format(route)] = counts / len(routes)
-    events = [(r, int(m), "spinout", route, 0, int(m),
-               float(rng.uniform(200, 900) if route == "tcs"
-                     else rng.uniform(10, 60)))
-              for r in range(replicates) for route in routes
-              for m in rng.integers(0, len(dates), 5)]
+        series[f"spinouts_{route}_whole_share"] = np.full(shape, 0.5)
+    # TCS spin-outs large, others small; each after a proposal of its unit.
+    events = []
+    for r in range(replicates):
+        for route in routes:
+            for m in rng.integers(1, len(dates), 5):
+                staff = float(rng.uniform(200, 900) if route == "tcs"
+                              else rng.uniform(10, 60))
+                for kind, month in (("proposal", m - 1), ("spinout", m)):
+                    events.append((r, int(month), kind, route, 0, int(m),
+                                   staff, 1.0))
     events.sort(key=lambda e: (e[0], e[1]))
     return make_file(path, series, dates=dates, events=events,
                      attrs={"routes": ",".join(routes)})

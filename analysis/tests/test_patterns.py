@@ -24,11 +24,11 @@ def rows_by_id(text):
 def test_table_gives_each_pattern_its_verdict(tmp_path, capsys):
     assert main([str(pattern_file(tmp_path / "run.h5"))]) == 0
     out = capsys.readouterr().out
-    # Known answers of test_targets: P1, P2b, P3 within; P2a, P5 off; P4
-    # ratios 10, 1, 10 of the defined replicates (median 10 >= 2).
-    assert "over 5 replicate(s); 4 of 6 within tolerance" in out
+    # Known answers of test_targets: P1, P1b, P2b, P3 within; P2a, P5 off;
+    # P4 ratios 12.5, 1, 10 of the defined replicates (median 10 >= 2).
+    assert "over 5 replicate(s); 5 of 7 within tolerance" in out
     rows = rows_by_id(out)
-    assert list(rows) == ["P1", "P2a", "P2b", "P3", "P4", "P5"]
+    assert list(rows) == ["P1", "P1b", "P2a", "P2b", "P3", "P4", "P5"]
     assert rows["P1"].rstrip().endswith("ok")
     assert rows["P2a"].rstrip().endswith("OFF")
     assert rows["P5"].rstrip().endswith("OFF")

@@ -23,7 +23,8 @@ def test_reads_the_documented_layout(tmp_path):
     assert run.target_share == pytest.approx(1 / 6)
     assert run.target_date == "2015-03"
     assert run.attrs["replicates"] == 3
-    assert set(run.events["kind"]) == {"spinout"}
+    assert set(run.events["kind"]) == {"proposal", "spinout"}
+    assert (run.events["weight"] == 1).all()
     assert set(run.events["route"]) == {"tcs", "rtp", "psm"}
     assert run.events["staff"].dtype == np.float64
     assert run.organisations.loc[0, "type"] == "acute_trust"
@@ -75,3 +76,14 @@ def test_refuses_a_series_of_the_wrong_length(tmp_path):
         h5["series/broken"] = np.zeros((2, 12))
     with pytest.raises(FormatError, match="broken"):
         read_run(path)
+
+
+def test_files_before_format_1_2_get_the_weights_of_their_design(tmp_path):
+    # Format 1.1 and earlier sampled units: at scale 0.01 a unit-level event
+    # stood for 100 (a whole-organisation one, which these rows are not, 1).
+    path = make_file(tmp_path / "old.h5",
+                     {"share_in_mutuals": np.zeros((1, 72))},
+                     events=[(0, 3, "spinout", "rtp", 0, 5, 20.0)],
+                     attrs={"scale": 0.01})
+    run = read_run(path)
+    assert list(run.events["weight"]) == [100.0]

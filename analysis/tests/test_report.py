@@ -36,7 +36,7 @@ def test_summary_answers_the_questions(tmp_path):
     assert "moves the target most is reserved" in summary
     assert "No: no replicate reached the target" in summary
     assert "Gap to the target at 2015-03" in summary
-    assert "| P1 | 2011-04 |" in summary
+    assert "| P1 | 2011-12 |" in summary
 
 
 def test_baseline_defaults_to_the_first_file(tmp_path):

@@ -65,6 +65,10 @@ def open_file(path, tables=True):
         for dim in _series_dims(data_vars):
             if dim not in coords:
                 coords[dim] = _index(h5, dim, _size(data_vars, dim))
+        if tables and "organisations_sampled" in h5:
+            # Format 1.3: which organisations each replicate simulated.
+            data_vars["organisation_sampled"] = xr.Variable(
+                ("replicate", "organisation"), h5["organisations_sampled"][()])
     dataset = xr.Dataset(data_vars, coords, attrs)
     dataset.encoding["source"] = str(path)
     return dataset

@@ -141,7 +141,7 @@ py::dict run_scenario(const std::string& scenario, bool is_text,
                    force);
   }
   py::dict out = summarise(loaded);
-  out["staff_agents"] = result.population.staff();
+  out["staff_agents"] = result.max_staff_agents();
   out["setup_seconds"] = result.setup_seconds;
   out["simulate_seconds"] = result.simulate_seconds;
   return out;

@@ -152,9 +152,10 @@ int run_command(const RunArgs& args) {
   meter.finish();
   if (stop_flag().load()) throw Interrupted(stop_flag().load());
   write_run_file(args.output, result, s, make_provenance(loaded, seed, replicates), args.force);
-  console.note(fmt::format("wrote {} ({} staff agents; set-up {:.2f} s, simulation {:.2f} s)",
-                           args.output, result.population.staff(), result.setup_seconds,
-                           result.simulate_seconds));
+  console.note(fmt::format(
+      "wrote {} ({} staff agents per replicate at most; set-up {:.2f} s, "
+      "simulation {:.2f} s)",
+      args.output, result.max_staff_agents(), result.setup_seconds, result.simulate_seconds));
   if (!args.quiet) {
     const RunFile run = read_run_file(args.output);
     std::cout << format_headline_text(run, compute_headline(run));

@@ -89,6 +89,9 @@ void check_routes(const Scenario& s, const CheckFailure& fail) {
     if (route.complete_by && *route.complete_by < route.start)
       fail(path + ".complete_by",
            fmt::format("{} is before start {}", route.complete_by->str(), route.start.str()));
+    if (route.wind_down_from && *route.wind_down_from < route.start)
+      fail(path + ".wind_down_from",
+           fmt::format("{} is before start {}", route.wind_down_from->str(), route.start.str()));
     check_names(route.org_types, s.population.org_types, path + ".org_types", fail);
     if (route.contract.min_years > route.contract.max_years)
       fail(path + ".contract.min_years", "must not exceed max_years");

@@ -556,6 +556,8 @@ struct Route {
   Month start;
   std::optional<Month> end;
   std::optional<Month> complete_by;
+  std::optional<Month> wind_down_from;
+  double wind_down_closure_prob;
   std::vector<std::string> org_types;
   double entry_logit_shift;
   bool whole_organisation;
@@ -571,7 +573,19 @@ void describe(V& v, Route& p) {
   v.date(p.complete_by,
          {.key = "complete_by",
           .meaning = "proposals still open after this month are closed as abandoned (TCS: "
-                     "provider arms had to be divested by Apr 2011); absent: no deadline"});
+                     "the programme's end, 2011); absent: no deadline"});
+  v.date(p.wind_down_from,
+         {.key = "wind_down_from",
+          .meaning = "after this month each open proposal on the route also closes with "
+                     "probability wind_down_closure_prob a month (TCS: provider arms were to be "
+                     "separated by Apr 2011); absent: no wind-down"});
+  v.num(p.wind_down_closure_prob, {.key = "wind_down_closure_prob",
+                                   .def = 0,
+                                   .lo = 0,
+                                   .hi = 1,
+                                   .unit = "1/month",
+                                   .meaning = "monthly closure chance of an open proposal after "
+                                              "wind_down_from"});
   v.names(p.org_types, "org_types", "organisation types whose staff can use the route");
   v.num(p.entry_logit_shift, {.key = "entry_logit_shift",
                               .def = 0,
@@ -662,6 +676,8 @@ struct MutualParams {
   double monthly_failure_prob;
   double failure_on_loss_prob;
   double growth_on_retention_prob;
+  double serving_nhs_before_2010;
+  double serving_nhs_share_outside;
 };
 template <class V>
 void describe(V& v, MutualParams& p) {
@@ -685,6 +701,22 @@ void describe(V& v, MutualParams& p) {
          .unit = "probability",
          .meaning = "chance a retained mutual also takes over the next public unit of its "
                     "organisation"});
+  v.num(p.serving_nhs_before_2010,
+        {.key = "serving_nhs_before_2010",
+         .def = 0,
+         .lo = 0,
+         .hi = 1e6,
+         .unit = "mutuals",
+         .meaning = "mutuals serving the NHS that predate the simulated period (not simulated; "
+                    "added to the mutuals_serving_nhs series)"});
+  v.num(p.serving_nhs_share_outside,
+        {.key = "serving_nhs_share_outside",
+         .def = 0,
+         .lo = 0,
+         .hi = 1,
+         .unit = "fraction",
+         .meaning = "share of active mutuals from non-NHS sectors that provide some service to "
+                    "the NHS (counted in mutuals_serving_nhs)"});
 }
 
 // ---------------------------------------------------------------- programmes

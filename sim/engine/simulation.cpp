@@ -4,6 +4,7 @@
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 
@@ -42,7 +43,33 @@ void record_month(const ReplicateState& st, int32_t month, RunResult& result,
   for (size_t k = 0; k < row.size(); ++k) result.values[k][offset] = row[k];
 }
 
+void record_sample(const PopulationStructure& sample, uint32_t replicate, RunResult& result) {
+  const size_t orgs = sample.organisations.size();
+  if (result.organisations_sampled.size() < (replicate + 1) * orgs) return;  // not sized: a test
+  for (size_t o = 0; o < orgs; ++o)
+    result.organisations_sampled[replicate * orgs + o] = sample.sampled(static_cast<uint32_t>(o));
+  if (replicate < result.staff_agents.size()) result.staff_agents[replicate] = sample.staff();
+}
+
+/// The weight each organisation carries when it is sampled.
+std::vector<double> weights_when_sampled(const Scenario& scenario,
+                                         const PopulationStructure& frame) {
+  const std::vector<uint32_t> kept = organisations_kept(scenario);
+  std::vector<double> weights;
+  for (const auto& org : frame.organisations) {
+    const auto count = static_cast<double>(scenario.population.org_types[org.type].value.count);
+    weights.push_back(count / kept[org.type]);
+  }
+  return weights;
+}
+
 }  // namespace
+
+uint64_t RunResult::max_staff_agents() const {
+  uint64_t most = 0;
+  for (uint64_t n : staff_agents) most = std::max(most, n);
+  return most;
+}
 
 int RunResult::series_index(const std::string& name) const {
   for (size_t i = 0; i < series.size(); ++i)
@@ -57,7 +84,9 @@ void simulate_replicate(const Scenario& scenario, const ScenarioIndex& index,
   // The set-up's phases check the stop flag too: at scale 1 the staff draw
   // alone takes seconds, and a signal should not wait for every replicate's.
   check_stop(stop);
-  ReplicateState st(scenario, index, population, seed, replicate);
+  const PopulationStructure sample = sample_population(population, scenario, seed, replicate);
+  record_sample(sample, replicate, result);
+  ReplicateState st(scenario, index, sample, seed, replicate);
   draw_staff(st);
   check_stop(stop);
   update_climate(st, 0);
@@ -89,6 +118,10 @@ RunResult run_simulation(const Scenario& scenario, const RunOptions& options) {
 
   auto simulate = [&] {
     result.population = build_population(scenario, options.seed);
+    result.organisation_weight = weights_when_sampled(scenario, result.population);
+    result.organisations_sampled.assign(
+        size_t{options.replicates} * result.population.organisations.size(), 0);
+    result.staff_agents.assign(options.replicates, 0);
     result.setup_seconds = seconds_since(start);
     tbb::parallel_for(uint32_t{0}, options.replicates, [&](uint32_t r) {
       // Isolation stops a thread waiting inside this replicate's inner loops

@@ -34,7 +34,15 @@ struct RunResult {
   /// values[series][replicate * months + month]
   std::vector<std::vector<double>> values;
   std::vector<Event> events;  // by replicate, then month, then model order
+  /// The frame: every organisation at its real size (population.hpp).
   PopulationStructure population;
+  /// organisations_sampled[replicate * organisations + o]: 1 when
+  /// organisation o is in that replicate's sample (all 1 at scale 1).
+  std::vector<uint8_t> organisations_sampled;
+  /// Per organisation, the weight it carries when sampled (N_t / n_t).
+  std::vector<double> organisation_weight;
+  /// Staff agents each replicate simulated.
+  std::vector<uint64_t> staff_agents;
   double setup_seconds = 0;
   double simulate_seconds = 0;
 
@@ -42,6 +50,8 @@ struct RunResult {
   double at(size_t k, uint32_t replicate, size_t month) const {
     return values[k][replicate * months() + month];
   }
+  /// The most staff agents any replicate simulated.
+  uint64_t max_staff_agents() const;
   /// Index of a series by name, or -1.
   int series_index(const std::string& name) const;
 };
@@ -49,8 +59,10 @@ struct RunResult {
 /// Runs every replicate of the scenario. Throws Interrupted if *stop is set.
 RunResult run_simulation(const Scenario& scenario, const RunOptions& options);
 
-/// One replicate, month by month, writing its rows of `result.values`.
-/// Exposed for tests and benchmarks.
+/// One replicate, month by month, on its sample of the frame `population`
+/// (sample_population), writing its rows of `result.values`, its row of
+/// `result.organisations_sampled` and its `result.staff_agents` (each sized
+/// for every replicate by the caller). Exposed for tests and benchmarks.
 void simulate_replicate(const Scenario& scenario, const ScenarioIndex& index,
                         const PopulationStructure& population, uint64_t seed, uint32_t replicate,
                         RunResult& result, std::vector<Event>& events, const std::atomic<int>* stop,

@@ -74,6 +74,7 @@ void write_events(hid_t file, const RunResult& result, const Scenario& scenario)
   table.add_u32("organisation", [&](size_t i) { return events[i].organisation; });
   table.add_u32("service", [&](size_t i) { return events[i].service; });
   table.add_f64("staff", [&](size_t i) { return events[i].staff; });
+  table.add_f64("weight", [&](size_t i) { return events[i].weight; });
   table.add_u8("whole_organisation",
                [&](size_t i) { return static_cast<uint8_t>(events[i].whole_organisation); });
   table.write(file, "events", table_layout(events.size()));
@@ -99,11 +100,18 @@ void write_organisations(hid_t file, const RunResult& result, const Scenario& sc
   table.add_text(
       "sector", kNameTextSize, [&](size_t i) { return population.sectors[orgs[i].sector].name; },
       kAscii);
-  table.add_f64("staff", [&](size_t i) { return result.population.people(orgs[i].staff()); });
+  table.add_f64("staff", [&](size_t i) { return static_cast<double>(orgs[i].staff()); });
   table.add_u32("services", [&](size_t i) { return orgs[i].end_service - orgs[i].first_service; });
   const std::vector<uint32_t> chosen = pathfinder_replicates(result);
   table.add_u32("pathfinder_replicates", [&](size_t i) { return chosen[i]; });
+  table.add_f64("weight", [&](size_t i) { return result.organisation_weight[i]; });
   table.write(file, "organisations", table_layout(orgs.size()));
+  // Which organisations each replicate simulated (format 1.3).
+  const std::vector<hsize_t> dims = {result.replicates, orgs.size()};
+  const h5::Layout layout{
+      {1, std::max<hsize_t>(orgs.size(), 1)}, h5::Compression::Deflate, std::nullopt};
+  h5::write_dataset(file, "organisations_sampled", dims,
+                    std::span<const uint8_t>(result.organisations_sampled), layout);
 }
 
 std::vector<char> build_image(const std::string& path, const RunResult& result,

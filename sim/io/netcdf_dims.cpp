@@ -187,6 +187,7 @@ View run_view(uint32_t replicates, const std::vector<std::string>& dates,
   view.dates = dates;
   view.series = series;
   view.tables = {{"events", "event"}, {"organisations", "organisation"}};
+  view.grids = {{"organisations_sampled", {"replicate", "organisation"}}};
   return view;
 }
 
@@ -196,6 +197,7 @@ View sweep_view(const std::vector<uint32_t>& points, uint32_t replicates,
   view.axes.insert(view.axes.begin(),
                    Axis{"point", "sweep point (the point field of /points)", points});
   view.tables = {{"points", "point"}};
+  view.grids = {};
   return view;
 }
 
@@ -211,6 +213,13 @@ void add_view(hid_t file, const View& view) {
                "open /" + table.dataset);
     check(H5DSattach_scale(set, scales.by_name.at(table.dimension), 0),
           fmt::format("attach {} to /{}", table.dimension, table.dataset));
+  }
+  for (const Grid& grid : view.grids) {
+    Handle set(H5Dopen2(file, grid.dataset.c_str(), H5P_DEFAULT), H5Dclose,
+               "open /" + grid.dataset);
+    for (unsigned axis = 0; axis < grid.dimensions.size(); ++axis)
+      check(H5DSattach_scale(set, scales.by_name.at(grid.dimensions[axis]), axis),
+            fmt::format("attach {} to /{}", grid.dimensions[axis], grid.dataset));
   }
   describe_dates(file, scales);
 }

@@ -29,15 +29,23 @@ struct Table {
   std::string dimension;
 };
 
+/// Any other dataset at the root, with the dimension of each of its axes.
+struct Grid {
+  std::string dataset;
+  std::vector<std::string> dimensions;
+};
+
 struct View {
   std::vector<Axis> axes;          // outermost first
   std::vector<std::string> dates;  // YYYY-MM, as in /time/date: the month axis
   std::vector<SeriesInfo> series;  // the datasets in /series
   std::vector<Table> tables;
+  std::vector<Grid> grids;
 };
 
 /// A run file's view: series [replicate, month]; /events along `event`,
-/// /organisations along `organisation`.
+/// /organisations along `organisation`; /organisations_sampled along
+/// [replicate, organisation].
 View run_view(uint32_t replicates, const std::vector<std::string>& dates,
               const std::vector<SeriesInfo>& series);
 

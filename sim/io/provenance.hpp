@@ -14,7 +14,11 @@ inline constexpr int kFormatMajor = 1;
 // the netCDF view (sim/io/netcdf_dims.hpp).
 // 1.2: the climate series (what the model reads each month), the event kind
 // pathfinder_chosen, /organisations/pathfinder_replicates.
-inline constexpr int kFormatMinor = 2;
+// 1.3: population.scale samples whole organisations (issue 12): /events has
+// a weight column, /organisations a weight column, and
+// /organisations_sampled {replicates, organisations} says which each
+// replicate simulated.
+inline constexpr int kFormatMinor = 3;
 
 struct Provenance {
   std::string scenario_path;

@@ -43,19 +43,19 @@ void retender(ReplicateState& st, int32_t month, uint32_t id) {
   Mutual& m = st.mutuals[id];
   const uint32_t sector = st.population.organisations[m.org].sector;
   const ContractTerms terms = award_contract(st, sector, month, stream);
-  st.tallies.retendered_this_month += st.count_weight(m.whole_organisation);
+  st.tallies.retendered_this_month += st.weight(m.org);
   const bool retained = stream.bernoulli(retention_probability(st.scenario, terms.procurement));
   if (retained) {
     m.procurement = terms.procurement;
     m.contract_end = month + 12 * terms.years;
-    st.evidence.retained += 1;
+    st.evidence.retained += st.weight(m.org);  // real-world retentions
     st.add_event(month, EventKind::ContractRetained, m.route, m.org, m.first_service, m.staff,
                  m.whole_organisation);
     if (stream.bernoulli(st.scenario.mutuals.growth_on_retention_prob)) grow_mutual(st, month, id);
     return;
   }
-  st.tallies.lost_this_month += st.count_weight(m.whole_organisation);
-  st.evidence.lost += 1;
+  st.tallies.lost_this_month += st.weight(m.org);
+  st.evidence.lost += st.weight(m.org);
   st.add_event(month, EventKind::ContractLost, m.route, m.org, m.first_service, m.staff,
                m.whole_organisation);
   if (stream.bernoulli(st.scenario.mutuals.failure_on_loss_prob)) {
@@ -104,7 +104,8 @@ void found_mutual(ReplicateState& st, int32_t month, uint32_t id) {
     st.service_status[s] = ServiceStatus::InMutual;
     st.service_owner[s] = mutual_id;
   }
-  st.tallies.spinouts_by_route[p.route] += st.count_weight(p.whole_organisation);
+  st.tallies.spinouts_by_route[p.route] += st.weight(p.org);
+  if (p.whole_organisation) st.tallies.whole_spinouts_by_route[p.route] += st.weight(p.org);
   st.add_event(month, EventKind::Spinout, p.route, p.org, p.first_service, p.staff,
                p.whole_organisation);
 }

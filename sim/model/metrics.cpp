@@ -17,14 +17,53 @@ PipelineCounts count_open_proposals(const ReplicateState& st) {
   PipelineCounts c{std::vector<double>(st.scenario.routes.size(), 0.0),
                    std::vector<double>(st.scenario.routes.size(), 0.0)};
   for (const auto& p : st.proposals) {
-    if (p.stage == Stage::Exploring) c.exploring[p.route] += st.count_weight(p.whole_organisation);
-    if (p.stage == Stage::InProgress)
-      c.in_progress[p.route] += st.count_weight(p.whole_organisation);
+    if (p.stage == Stage::Exploring) c.exploring[p.route] += st.weight(p.org);
+    if (p.stage == Stage::InProgress) c.in_progress[p.route] += st.weight(p.org);
   }
   return c;
 }
 
 double sum(const std::vector<double>& v) { return std::accumulate(v.begin(), v.end(), 0.0); }
+
+/// Active mutuals and their staff, in real-world units (each weighted by
+/// its organisation's sampling weight).
+struct MutualTotals {
+  double staff = 0, staff_nhs = 0, active = 0, active_nhs = 0;
+};
+
+MutualTotals mutual_totals(const ReplicateState& st) {
+  MutualTotals t;
+  for (const auto& m : st.mutuals) {
+    if (!m.active) continue;
+    const double weight = st.weight(m.org);
+    const double people = weight * static_cast<double>(m.staff);
+    t.staff += people;
+    t.active += weight;
+    if (m.nhs) t.staff_nhs += people, t.active_nhs += weight;
+  }
+  return t;
+}
+
+/// Staff, attitude sum and supporters weighted by their organisation's
+/// weight: estimates of the whole population's (types are sampled at
+/// different rates, so an unweighted mean would be biased).
+struct StaffTotals {
+  double staff = 0, attitude_sum = 0, supporters = 0;
+  double mean_attitude() const { return staff > 0 ? attitude_sum / staff : 0.0; }
+  double support_share() const { return staff > 0 ? supporters / staff : 0.0; }
+};
+
+StaffTotals staff_totals(const ReplicateState& st) {
+  const auto& pop = st.population;
+  StaffTotals t;
+  for (uint32_t s = 0; s < pop.services(); ++s) {
+    const double weight = pop.weight(pop.service_org[s]);
+    t.staff += weight * static_cast<double>(pop.service_size(s));
+    t.attitude_sum += weight * st.aggregates.attitude_sum[s];
+    t.supporters += weight * st.aggregates.supporters[s];
+  }
+  return t;
+}
 
 /// The signals the model itself reads each month (issue 13 item 9), so
 /// that a run shows what drove its staff and proposals.
@@ -49,8 +88,7 @@ void append_climate_catalogue(const Scenario& s, std::vector<SeriesInfo>& c) {
 size_t measure_climate(const ReplicateState& st, std::span<double> out, size_t i) {
   double on_reserved = 0;
   for (const auto& m : st.mutuals)
-    if (m.active && m.procurement == Procurement::Reserved)
-      on_reserved += st.count_weight(m.whole_organisation);
+    if (m.active && m.procurement == Procurement::Reserved) on_reserved += st.weight(m.org);
   const Climate& c = st.climate;
   for (double v :
        {static_cast<double>(c.wait_and_see_uncertainty), static_cast<double>(c.information),
@@ -86,7 +124,11 @@ std::vector<SeriesInfo> series_catalogue(const Scenario& s) {
       {"staff_in_mutuals_nhs", "people", "staff in mutuals spun out of NHS organisations"},
       {"share_in_mutuals", "fraction", "staff_in_mutuals / public_sector_employment"},
       {"mutuals_active", "mutuals", "active mutuals"},
-      {"mutuals_active_nhs", "mutuals", "active mutuals providing services to the NHS"},
+      {"mutuals_active_nhs", "mutuals", "active mutuals spun out of NHS organisations"},
+      {"mutuals_serving_nhs", "mutuals",
+       "mutuals providing some service to the NHS: NHS spin-outs, plus "
+       "mutuals.serving_nhs_share_outside of the other active mutuals, plus "
+       "mutuals.serving_nhs_before_2010"},
       {"spinouts_cumulative", "mutuals", "spin-outs since the start, all routes"},
       {"proposals_cumulative", "proposals", "proposals ever entered, all routes"},
       {"proposals_exploring", "proposals", "proposals exploring options at month end"},
@@ -107,45 +149,56 @@ std::vector<SeriesInfo> series_catalogue(const Scenario& s) {
     c.push_back(
         {"proposals_" + route + "_in_progress", "proposals", "in progress, route " + route});
     c.push_back({"abandoned_" + route + "_cumulative", "proposals", "abandoned, route " + route});
+    c.push_back({"proposals_" + route + "_open", "proposals",
+                 "open (exploring or in progress), route " + route});
+    c.push_back({"spinouts_" + route + "_whole_cumulative", "mutuals",
+                 "whole-organisation spin-outs on route " + route});
+    c.push_back({"spinouts_" + route + "_whole_share", "fraction",
+                 "whole-organisation share of spin-outs on route " + route + " (0 before any)"});
   }
   append_climate_catalogue(s, c);
   return c;
 }
 
 void measure_month(const ReplicateState& st, int32_t month, std::span<double> out) {
-  const auto& pop = st.population;
-  double mutual_staff = 0, mutual_staff_nhs = 0, active = 0, active_nhs = 0;
-  for (const auto& m : st.mutuals) {
-    if (!m.active) continue;
-    const double people = pop.people(m.staff);
-    const double weight = st.count_weight(m.whole_organisation);
-    mutual_staff += people;
-    active += weight;
-    if (m.nhs) mutual_staff_nhs += people, active_nhs += weight;
-  }
-  double attitude_sum = 0;
-  uint64_t supporters = 0;
-  for (size_t s = 0; s < pop.services(); ++s) {
-    attitude_sum += st.aggregates.attitude_sum[s];
-    supporters += st.aggregates.supporters[s];
-  }
-  const double staff = static_cast<double>(pop.staff());
+  const MutualTotals m = mutual_totals(st);
+  const StaffTotals staff = staff_totals(st);
   const double employment = interpolate(st.scenario.employment.public_sector, st.date(month));
   const PipelineCounts open = count_open_proposals(st);
   const Tallies& t = st.tallies;
 
   size_t i = 0;
-  for (double v : {pop.people(pop.staff()), employment, mutual_staff, mutual_staff_nhs,
-                   mutual_staff / employment, active, active_nhs, sum(t.spinouts_by_route),
-                   sum(t.proposals_by_route), sum(open.exploring), sum(open.in_progress),
-                   sum(t.abandoned_by_route), t.failures, t.retendered_this_month,
-                   t.lost_this_month, staff > 0 ? attitude_sum / staff : 0.0,
-                   staff > 0 ? static_cast<double>(supporters) / staff : 0.0,
-                   static_cast<double>(st.climate.wait_and_see_signal), t.fund_spent_gbp})
+  const MutualParams& mp = st.scenario.mutuals;
+  const double serving_nhs = m.active_nhs +
+                             mp.serving_nhs_share_outside * (m.active - m.active_nhs) +
+                             mp.serving_nhs_before_2010;
+  for (double v : {staff.staff,
+                   employment,
+                   m.staff,
+                   m.staff_nhs,
+                   m.staff / employment,
+                   m.active,
+                   m.active_nhs,
+                   serving_nhs,
+                   sum(t.spinouts_by_route),
+                   sum(t.proposals_by_route),
+                   sum(open.exploring),
+                   sum(open.in_progress),
+                   sum(t.abandoned_by_route),
+                   t.failures,
+                   t.retendered_this_month,
+                   t.lost_this_month,
+                   staff.mean_attitude(),
+                   staff.support_share(),
+                   static_cast<double>(st.climate.wait_and_see_signal),
+                   t.fund_spent_gbp})
     out[i++] = v;
   for (size_t r = 0; r < st.scenario.routes.size(); ++r)
-    for (double v : {t.spinouts_by_route[r], t.proposals_by_route[r], open.exploring[r],
-                     open.in_progress[r], t.abandoned_by_route[r]})
+    for (double v :
+         {t.spinouts_by_route[r], t.proposals_by_route[r], open.exploring[r], open.in_progress[r],
+          t.abandoned_by_route[r], open.exploring[r] + open.in_progress[r],
+          t.whole_spinouts_by_route[r],
+          t.spinouts_by_route[r] > 0 ? t.whole_spinouts_by_route[r] / t.spinouts_by_route[r] : 0.0})
       out[i++] = v;
   i = measure_climate(st, out, i);
   assert(i == out.size());  // the catalogue and this list must match

@@ -15,8 +15,9 @@ void fail_mutual(ReplicateState& st, int32_t month, uint32_t id) {
     st.cooldown_until[s] = month + st.scenario.pipeline.cooldown_months;
   }
   if (m.whole_organisation) st.org_whole_busy[m.org] = 0;
-  st.tallies.failures += st.count_weight(m.whole_organisation);
-  st.evidence.lost += st.scenario.wait_and_see.failure_weight;
+  st.tallies.failures += st.weight(m.org);
+  // National evidence, in real-world mutuals: a sampled failure stands for weight.
+  st.evidence.lost += st.scenario.wait_and_see.failure_weight * st.weight(m.org);
   st.add_event(month, EventKind::Failure, m.route, m.org, m.first_service, m.staff,
                m.whole_organisation);
 }

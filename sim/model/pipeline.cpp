@@ -1,5 +1,6 @@
 #include "sim/model/pipeline.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "sim/model/climate.hpp"
@@ -24,7 +25,7 @@ void close_proposal(ReplicateState& st, int32_t month, uint32_t id) {
     st.cooldown_until[s] = month + st.scenario.pipeline.cooldown_months;
   }
   if (p.whole_organisation) st.org_whole_busy[p.org] = 0;
-  st.tallies.abandoned_by_route[p.route] += st.count_weight(p.whole_organisation);
+  st.tallies.abandoned_by_route[p.route] += st.weight(p.org);
   st.add_event(month, EventKind::Abandoned, p.route, p.org, p.first_service, p.staff,
                p.whole_organisation);
 }
@@ -35,20 +36,40 @@ double board_consent(const ReplicateState& st, const Proposal& p) {
   return st.scenario.population.org_types[st.org_type[p.org]].value.board_consent;
 }
 
-void try_fund(ReplicateState& st, Proposal& p) {
+/// A grant to a sampled proposal stands for weight grants, so the budget is
+/// spent in real-world pounds. When less than that is left, the proposal is
+/// funded with probability (budget left) / (weight x grant) and the rest is
+/// spent: in expectation the fund pays out what it would at scale 1.
+void try_fund(ReplicateState& st, int32_t month, uint32_t id) {
   const SupportFund& fund = st.scenario.programmes.support_fund;
+  Proposal& p = st.proposals[id];
   if (p.funded || !st.climate.fund_active) return;
-  if (fund_remaining_gbp(st) < fund.grant_gbp) return;
-  st.tallies.fund_spent_gbp += fund.grant_gbp;
+  const double cost = st.weight(p.org) * fund.grant_gbp;
+  const double left = fund_remaining_gbp(st);
+  if (left < fund.grant_gbp) return;  // at scale 1: not enough for one more grant
+  if (cost > left) {
+    Stream stream(st.seed, st.replicate, static_cast<uint16_t>(month), id, Purpose::FundGrant);
+    if (!stream.bernoulli(left / cost)) return;
+  }
+  st.tallies.fund_spent_gbp += std::min(cost, left);
   p.funded = true;
+}
+
+/// The route's own end: past complete_by every open proposal closes; past
+/// wind_down_from each closes with wind_down_closure_prob a month.
+bool route_closes(const ReplicateState& st, int32_t month, uint32_t id) {
+  const Route& route = st.scenario.routes[st.proposals[id].route].value;
+  if (route.complete_by && st.date(month) > *route.complete_by) return true;
+  if (!route.wind_down_from || st.date(month) <= *route.wind_down_from) return false;
+  Stream stream(st.seed, st.replicate, static_cast<uint16_t>(month), id, Purpose::RouteWindDown);
+  return stream.bernoulli(route.wind_down_closure_prob);
 }
 
 /// One month for one open proposal: abandonment is drawn first, then progress.
 void advance_proposal(ReplicateState& st, int32_t month, uint32_t id) {
   const PipelineParams& pp = st.scenario.pipeline;
   Proposal& p = st.proposals[id];
-  const auto& deadline = st.scenario.routes[p.route].value.complete_by;
-  if (deadline && st.date(month) > *deadline) {
+  if (route_closes(st, month, id)) {
     close_proposal(st, month, id);
     return;
   }
@@ -69,7 +90,7 @@ void advance_proposal(ReplicateState& st, int32_t month, uint32_t id) {
     }
     p.stage = Stage::InProgress;
     p.stage_since = month;
-    try_fund(st, p);
+    try_fund(st, month, id);
     st.add_event(month, EventKind::InProgress, p.route, p.org, p.first_service, p.staff,
                  p.whole_organisation);
   } else if (p.stage == Stage::InProgress && months_in_stage >= pp.min_months_in_progress &&
@@ -127,7 +148,8 @@ void enter_services(ReplicateState& st, int32_t month) {
 
 bool organisation_available(const ReplicateState& st, uint32_t o, int32_t month) {
   const Organisation& org = st.population.organisations[o];
-  if (st.org_whole_busy[o] || org.first_service == org.end_service) return false;
+  if (!st.population.sampled(o) || st.org_whole_busy[o] || org.first_service == org.end_service)
+    return false;
   for (uint32_t s = org.first_service; s < org.end_service; ++s)
     if (st.service_status[s] != ServiceStatus::Public || st.cooldown_until[s] > month) return false;
   return true;
@@ -145,7 +167,7 @@ void start_proposal(ReplicateState& st, int32_t month, uint32_t route, uint32_t 
     st.service_owner[s] = id;
   }
   if (whole_organisation) st.org_whole_busy[org] = 1;
-  st.tallies.proposals_by_route[route] += st.count_weight(whole_organisation);
+  st.tallies.proposals_by_route[route] += st.weight(org);
   st.add_event(month, EventKind::Proposal, route, org, first, staff, whole_organisation);
 }
 
@@ -160,7 +182,7 @@ double proposal_viability(const ReplicateState& st, const Proposal& p) {
   const PipelineParams& pp = st.scenario.pipeline;
   const ContractOutlook outlook = route_outlook(st, p.route, st.org_type[p.org]);
   const double quorum = p.whole_organisation ? pp.whole_organisation_quorum : pp.quorum;
-  const double people = std::max(1.0, st.population.people(p.staff));
+  const double people = std::max(1.0, static_cast<double>(p.staff));
   return pp.coef_contract * outlook.security - pp.coef_procurement * outlook.uncertainty +
          pp.coef_fund * (p.funded ? 1.0 : 0.0) + pp.coef_information * st.climate.information -
          pp.coef_size * std::log(people / pp.size_reference_staff) +

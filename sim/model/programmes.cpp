@@ -29,10 +29,21 @@ void apply_divestments(ReplicateState& st, int32_t month) {
   }
 }
 
+void choose_pathfinder(ReplicateState& st, int32_t month, uint32_t o) {
+  const Organisation& org = st.population.organisations[o];
+  const auto route = static_cast<uint32_t>(st.climate.open_route[st.org_type[o]]);
+  st.add_event(month, EventKind::PathfinderChosen, route, o, org.first_service, org.staff(), true);
+  start_proposal(st, month, route, o, org.first_service, org.end_service, true, true);
+  st.proposals.back().funded = true;
+  st.org_pathfinder[o] = 1;
+  // Its grant in real-world pounds: it stands for weight trusts.
+  st.tallies.fund_spent_gbp += st.weight(o) * st.scenario.programmes.pathfinder.grant_gbp;
+}
+
 void select_pathfinders(ReplicateState& st, int32_t month) {
   const Pathfinder& pf = st.scenario.programmes.pathfinder;
   struct Applicant {
-    double score;
+    double score, last;  // random order; the draw deciding a last, partial pick
     uint32_t org;
   };
   std::vector<Applicant> applicants;
@@ -42,23 +53,24 @@ void select_pathfinders(ReplicateState& st, int32_t month) {
     if (st.org_support_share[o] < pf.application_support || !organisation_available(st, o, month))
       continue;
     Stream stream(st.seed, st.replicate, static_cast<uint16_t>(month), o, Purpose::Pathfinder);
-    applicants.push_back({stream.uniform(), o});
+    const double score = stream.uniform();
+    applicants.push_back({score, stream.uniform(), o});
   }
   // Chosen at random among applicants: the seed article names no criterion.
   std::sort(applicants.begin(), applicants.end(), [](const Applicant& a, const Applicant& b) {
     return a.score < b.score || (a.score == b.score && a.org < b.org);
   });
-  const size_t chosen = std::min<size_t>(applicants.size(), static_cast<size_t>(pf.trusts));
-  for (size_t i = 0; i < chosen; ++i) {
-    const uint32_t o = applicants[i].org;
-    const Organisation& org = st.population.organisations[o];
-    const auto route = static_cast<uint32_t>(st.climate.open_route[st.org_type[o]]);
-    st.add_event(month, EventKind::PathfinderChosen, route, o, org.first_service, org.staff(),
-                 true);
-    start_proposal(st, month, route, o, org.first_service, org.end_service, true, true);
-    st.proposals.back().funded = true;
-    st.org_pathfinder[o] = 1;
-    st.tallies.fund_spent_gbp += pf.grant_gbp;
+  // Each chosen trust stands for weight trusts: choose until the real-world
+  // number chosen reaches pf.trusts (at scale 1, exactly pf.trusts). A last
+  // applicant that stands for more trusts than are left is chosen with
+  // probability left / weight, so pf.trusts are chosen in expectation.
+  double chosen = 0;
+  for (const Applicant& a : applicants) {
+    const double left = pf.trusts - chosen;
+    const double weight = st.weight(a.org);
+    if (left <= 0 || (weight > left && a.last >= left / weight)) break;
+    choose_pathfinder(st, month, a.org);
+    chosen += weight;
   }
 }
 
@@ -69,7 +81,7 @@ void convert_large_trusts(ReplicateState& st, int32_t month) {
     const uint32_t type = st.org_type[o];
     const Organisation& org = st.population.organisations[o];
     if (!st.index.large_trust_type[type] || st.climate.open_route[type] < 0) continue;
-    if (st.population.people(org.staff()) < lt.min_staff || !organisation_available(st, o, month))
+    if (static_cast<double>(org.staff()) < lt.min_staff || !organisation_available(st, o, month))
       continue;
     Stream stream(st.seed, st.replicate, static_cast<uint16_t>(month), o, Purpose::LargeTrust);
     if (stream.bernoulli(p))

@@ -22,6 +22,7 @@ ReplicateState::ReplicateState(const Scenario& sc, const ScenarioIndex& idx,
   const size_t routes = sc.routes.size();
   tallies.proposals_by_route.assign(routes, 0);
   tallies.spinouts_by_route.assign(routes, 0);
+  tallies.whole_spinouts_by_route.assign(routes, 0);
   tallies.abandoned_by_route.assign(routes, 0);
 }
 
@@ -41,8 +42,8 @@ bool ReplicateState::is_nhs(uint32_t org) const {
 
 void ReplicateState::add_event(int32_t month, EventKind kind, uint32_t route, uint32_t org,
                                uint32_t service, uint64_t agents, bool whole_organisation) {
-  events.push_back(
-      {replicate, month, kind, route, org, service, population.people(agents), whole_organisation});
+  events.push_back({replicate, month, kind, route, org, service, static_cast<double>(agents),
+                    weight(org), whole_organisation});
 }
 
 }  // namespace mutsim

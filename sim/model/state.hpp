@@ -89,7 +89,8 @@ struct Event {
   uint32_t route;
   uint32_t organisation;
   uint32_t service;
-  double staff;  // real-world people
+  double staff;   // people in the units concerned (a kept organisation is complete)
+  double weight;  // real-world events this row stands for (its organisation's weight)
   bool whole_organisation;
 };
 
@@ -113,11 +114,11 @@ struct Climate {
 };
 
 /// Monthly and cumulative tallies the recorder reads, in real-world units:
-/// a unit-level event counts 1/scale (units are sampled), a
-/// whole-organisation one counts 1 (every organisation is present).
+/// every event adds its organisation's sampling weight (1 at scale 1).
 struct Tallies {
   std::vector<double> proposals_by_route;
   std::vector<double> spinouts_by_route;
+  std::vector<double> whole_spinouts_by_route;  // whole-organisation spin-outs
   std::vector<double> abandoned_by_route;
   double failures = 0;
   double retendered_this_month = 0;
@@ -158,9 +159,9 @@ struct ReplicateState {
   double service_mean_attitude(uint32_t s) const;
   bool is_nhs(uint32_t org) const;
   Month date(int32_t month) const { return scenario.time.start + month; }
-  double count_weight(bool whole_organisation) const {
-    return whole_organisation ? 1.0 : 1.0 / population.scale;
-  }
+  /// Real-world organisations (or units, events, people per agent) one of
+  /// this organisation's stands for: its inverse inclusion probability.
+  double weight(uint32_t org) const { return population.weight(org); }
   void add_event(int32_t month, EventKind kind, uint32_t route, uint32_t org, uint32_t service,
                  uint64_t agents, bool whole_organisation);
 };

@@ -41,6 +41,15 @@ enum class Purpose : uint16_t {
   // Latin hypercube and Sobol draws keyed by (design seed, role, 0, dimension).
   SweepPoint,
   SweepDesign,
+  // Organisation sampling at population.scale < 1 (sim/model/population):
+  // keyed by (seed, replicate, kSetupMonth, organisation).
+  OrganisationSample,
+  // The support fund's last, partial grant in real-world units
+  // (sim/model/pipeline): keyed by (seed, replicate, month, proposal).
+  FundGrant,
+  // A route's wind-down closures (sim/model/pipeline): (seed, replicate,
+  // month, proposal).
+  RouteWindDown,
 };
 
 /// Month value used for draws made while building the population.

@@ -55,7 +55,7 @@ std::string error_of(const std::string& text) {
 
 TEST_CASE("The shipped calibration and sensitivity files load", "[unit]") {
   const CalibrationConfig c = load_calibration_config(kSource + "/scenarios/calibration.yaml");
-  CHECK(c.targets.size() == 7);  // P1, P2a, P2b, P3, P4, P5 and the survey S1
+  CHECK(c.targets.size() == 8);  // P1, P1b, P2a, P2b, P3, P4, P5 and the survey S1
   CHECK(c.model.parameters.size() >= 5);
   CHECK(c.abc.method == AbcMethod::Smc);
   for (const auto& p : c.model.parameters) CHECK_FALSE(p.source.empty());

@@ -534,7 +534,7 @@ TEST_CASE("absent keys take the defaults declared in scenario.hpp", "[unit][conf
   CHECK(check_defaults(s.attitude, "attitude") >= 14);
   CHECK(check_defaults(s.wait_and_see, "wait_and_see") == 3);
   CHECK(check_defaults(s.pipeline, "pipeline") >= 20);
-  CHECK(check_defaults(s.mutuals, "mutuals") == 3);
+  CHECK(check_defaults(s.mutuals, "mutuals") == 5);
   CHECK(check_defaults(s.target, "target") == 2);
   CHECK(check_defaults(s.programmes.information_service, "information_service") == 3);
   CHECK(check_defaults(s.programmes.support_fund, "support_fund") == 5);

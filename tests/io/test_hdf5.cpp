@@ -123,6 +123,44 @@ std::vector<std::string> read_text_field(const std::string& path, const char* ta
   return out;
 }
 
+/// A float64 field of a table, read by name through a one-field compound type.
+std::vector<double> read_f64_field(const std::string& path, const char* table, const char* field) {
+  const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  REQUIRE(file >= 0);
+  const hid_t set = H5Dopen2(file, table, H5P_DEFAULT);
+  REQUIRE(set >= 0);
+  const hid_t type = H5Tcreate(H5T_COMPOUND, sizeof(double));
+  H5Tinsert(type, field, 0, H5T_NATIVE_DOUBLE);
+  const hid_t space = H5Dget_space(set);
+  std::vector<double> out(static_cast<size_t>(H5Sget_simple_extent_npoints(space)));
+  const herr_t status =
+      out.empty() ? 0 : H5Dread(set, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data());
+  H5Sclose(space);
+  H5Tclose(type);
+  H5Dclose(set);
+  H5Fclose(file);
+  REQUIRE(status >= 0);
+  return out;
+}
+
+/// The uint8 dataset /organisations_sampled and its dimensions.
+std::vector<uint8_t> read_sampled(const std::string& path, std::array<hsize_t, 2>& dims) {
+  const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  REQUIRE(file >= 0);
+  const hid_t set = H5Dopen2(file, "/organisations_sampled", H5P_DEFAULT);
+  REQUIRE(set >= 0);
+  const hid_t space = H5Dget_space(set);
+  REQUIRE(H5Sget_simple_extent_ndims(space) == 2);
+  H5Sget_simple_extent_dims(space, dims.data(), nullptr);
+  std::vector<uint8_t> out(dims[0] * dims[1]);
+  const herr_t status = H5Dread(set, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data());
+  H5Sclose(space);
+  H5Dclose(set);
+  H5Fclose(file);
+  REQUIRE(status >= 0);
+  return out;
+}
+
 /// Replaces the root attribute format_version with `version` (C API).
 void rewrite_format_version(const std::string& path, const std::string& version) {
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
@@ -175,7 +213,7 @@ TEST_CASE("a run file reads back exactly", "[unit][io]") {
         run.result.at(static_cast<size_t>(run.result.series_index("mean_attitude")), 1, 3));
 
   CHECK(file.text.at("format") == "mutsim");
-  CHECK(file.text.at("format_version") == "1.2");  // 1.1: checksummed datasets; 1.2: climate
+  CHECK(file.text.at("format_version") == "1.3");  // 1.2: climate; 1.3: organisation samples
   CHECK(file.text.at("mutsim_version") == mutsim_version());
   CHECK_FALSE(file.text.at("git_commit").empty());
   CHECK_THAT(file.text.at("library_versions"), Catch::Contains("HDF5"));
@@ -207,6 +245,37 @@ TEST_CASE("the events and organisations tables hold every row", "[unit][io]") {
   REQUIRE(types.size() == run.result.population.organisations.size());
   CHECK(types.front() == "pct_provider");
   CHECK(types.back() == "local_council");
+}
+
+TEST_CASE("events carry their weight; the file says which organisations were sampled",
+          "[unit][io]") {
+  const Run run = make_run();  // scale 0.5
+  TempDir dir;
+  const std::string path = dir.file("out.h5");
+  write_run_file(path, run.result, run.loaded.scenario, run.provenance, false);
+  const auto weights = read_f64_field(path, "/events", "weight");
+  REQUIRE(weights.size() == run.result.events.size());
+  const size_t orgs = run.result.population.organisations.size();
+  std::array<hsize_t, 2> dims{};
+  const auto sampled = read_sampled(path, dims);
+  CHECK(dims[0] == 2);
+  CHECK(dims[1] == orgs);
+  CHECK(sampled == run.result.organisations_sampled);
+  const auto org_weight = read_f64_field(path, "/organisations", "weight");
+  REQUIRE(org_weight.size() == orgs);
+  for (size_t i = 0; i < weights.size(); ++i) {
+    const Event& e = run.result.events[i];
+    INFO("event " << i);
+    REQUIRE(weights[i] == e.weight);
+    // An event happens in a sampled organisation and weighs what it does.
+    REQUIRE(sampled[e.replicate * orgs + e.organisation] == 1);
+    REQUIRE(e.weight == org_weight[e.organisation]);
+  }
+  // small.yaml's PCT arms: 10, round(0.5 x 10) = 5 kept, weight 2.
+  CHECK(org_weight.front() == 2.0);
+  size_t kept = 0;
+  for (size_t o = 0; o < 10; ++o) kept += sampled[o];
+  CHECK(kept == 5);
 }
 
 // docs/OUTPUT.md: `kind` is one of proposal, in_progress, spinout, abandoned,

@@ -252,12 +252,12 @@ TEST_CASE("the public-sector employment series is the interpolated denominator",
   CHECK(value("staff_total") == double(w.population.staff()));
   CHECK(value("staff_in_mutuals") == 0);
   CHECK(value("share_in_mutuals") == 0);
-  // Per-route series follow the route order, five per route; then the
+  // Per-route series follow the route order, eight per route; then the
   // climate: five, and two per organisation type.
   const size_t routes = w.scenario.routes.size(), types = w.scenario.population.org_types.size();
-  CHECK(catalogue.size() == 19 + 5 * routes + 5 + 2 * types);
-  CHECK(catalogue[19].name == "spinouts_tcs_cumulative");
-  CHECK(catalogue[19 + 5 * routes - 1].name == "abandoned_psm_cumulative");
+  CHECK(catalogue.size() == 20 + 8 * routes + 5 + 2 * types);
+  CHECK(catalogue[20].name == "spinouts_tcs_cumulative");
+  CHECK(catalogue[20 + 8 * routes - 1].name == "spinouts_psm_whole_share");
   CHECK(catalogue.back().name == "procurement_uncertainty_local_council");
 }
 

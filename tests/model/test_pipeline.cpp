@@ -129,7 +129,7 @@ TEST_CASE("whole organisations propose through a whole-organisation route", "[un
     CHECK(p.staff == org.staff());
     CHECK(st.org_whole_busy[p.org] == 1);
   }
-  // Whole-organisation proposals count 1 each whatever the scale.
+  // At scale 1 every proposal counts 1.
   CHECK(st.tallies.proposals_by_route[w.route_index("tcs")] == double(pct_orgs));
 }
 

@@ -14,22 +14,6 @@ using namespace mutsim::test;
 
 namespace {
 
-/// Service sizes of each organisation.
-std::vector<std::vector<uint64_t>> sizes_by_org(const PopulationStructure& pop) {
-  std::vector<std::vector<uint64_t>> out(pop.organisations.size());
-  for (size_t o = 0; o < pop.organisations.size(); ++o)
-    for (uint32_t s = pop.organisations[o].first_service; s < pop.organisations[o].end_service; ++s)
-      out[o].push_back(pop.service_size(s));
-  return out;
-}
-
-bool is_subsequence(const std::vector<uint64_t>& part, const std::vector<uint64_t>& whole) {
-  size_t j = 0;
-  for (uint64_t x : whole)
-    if (j < part.size() && part[j] == x) ++j;
-  return j == part.size();
-}
-
 void check_layout(const Scenario& s, const PopulationStructure& pop) {
   size_t expected_orgs = 0;
   for (const auto& type : s.population.org_types) expected_orgs += type.value.count;
@@ -75,7 +59,7 @@ TEST_CASE("at scale 1 every type's headcount is its staff_total", "[unit][popula
     total += type.staff_total;
   }
   CHECK(std::abs(double(pop.staff()) - total) <= 0.5 * pop.organisations.size());
-  CHECK(pop.people(pop.staff()) == double(pop.staff()));
+  CHECK(pop.weighted_staff() == double(pop.staff()));
   CHECK(expected_staff_agents(s) == total);
 }
 
@@ -158,38 +142,88 @@ TEST_CASE("service sizes have the configured median", "[stat][population]") {
   CHECK(std::abs(mean - std::log(80.0)) < 4 * 0.5 / std::sqrt(double(logs.size())) + 0.02);
 }
 
-TEST_CASE("scale keeps a random subset of the same units", "[stat][population]") {
-  const Scenario full_s = small_scenario();
-  const PopulationStructure full = build_population(full_s, 7);
-  const auto full_sizes = sizes_by_org(full);
-  double sum_sq = 0;
-  for (uint32_t sv = 0; sv < full.services(); ++sv)
-    sum_sq += double(full.service_size(sv)) * double(full.service_size(sv));
-
-  std::vector<std::vector<std::vector<uint64_t>>> nested;
-  for (double scale : {0.3, 0.1}) {
-    INFO("scale " << scale);
-    const Scenario s = small_scenario({"population.scale=" + std::to_string(scale)});
-    const PopulationStructure pop = build_population(s, 7);
-    check_layout(s, pop);
-    CHECK(pop.scale == scale);
-    const auto sizes = sizes_by_org(pop);
-    for (size_t o = 0; o < sizes.size(); ++o) {
-      INFO("organisation " << o);
-      CHECK(is_subsequence(sizes[o], full_sizes[o]));
-    }
-    nested.push_back(sizes);
-    // Each unit is kept with probability `scale`.
-    const double n = double(full.services());
-    CHECK(std::abs(double(pop.services()) - scale * n) < 4 * binomial_sd(n, scale));
-    const double expected = scale * double(full.staff());
-    const double sd = std::sqrt(scale * (1 - scale) * sum_sq);
-    CHECK(std::abs(double(pop.staff()) - expected) < 4 * sd);
-    // Counts scale back to real-world units.
-    CHECK(pop.people(100) == Approx(100 / scale));
+/// The sample's layout: the frame's organisations and units, in order; a
+/// kept organisation with every unit at its frame size, the others empty.
+void check_sample(const PopulationStructure& frame, const PopulationStructure& sample) {
+  REQUIRE(sample.organisations.size() == frame.organisations.size());
+  REQUIRE(sample.services() == frame.services());
+  CHECK(sample.service_org == frame.service_org);
+  uint64_t next_staff = 0;
+  for (uint32_t o = 0; o < frame.organisations.size(); ++o) {
+    const Organisation& f = frame.organisations[o];
+    const Organisation& g = sample.organisations[o];
+    REQUIRE(g.first_service == f.first_service);
+    REQUIRE(g.end_service == f.end_service);
+    REQUIRE(g.first_staff == next_staff);
+    for (uint32_t sv = f.first_service; sv < f.end_service; ++sv)
+      REQUIRE(sample.service_size(sv) == (sample.sampled(o) ? frame.service_size(sv) : 0));
+    next_staff = g.end_staff;
   }
-  // Smaller samples are subsets of larger ones (one uniform per unit).
-  for (size_t o = 0; o < nested[0].size(); ++o) CHECK(is_subsequence(nested[1][o], nested[0][o]));
+  CHECK(next_staff == sample.staff());
+}
+
+TEST_CASE("a sample keeps whole organisations, n_t of each type", "[unit][population]") {
+  const Scenario s = small_scenario({"population.scale=0.3"});
+  const PopulationStructure frame = build_population(s, 7);
+  check_layout(s, frame);
+  // small.yaml: 10 PCT arms, 3 community trusts, 5 acute trusts, 8 councils.
+  // round(0.3 N): 3, 1 (0.9), 2 (1.5 rounds up), 2 (2.4); at least 1 each.
+  CHECK(organisations_kept(s) == std::vector<uint32_t>{3, 1, 2, 2});
+  CHECK(organisations_kept(small_scenario({"population.scale=0.01"})) ==
+        std::vector<uint32_t>{1, 1, 1, 1});
+  for (uint32_t replicate : {0u, 1u, 2u}) {
+    INFO("replicate " << replicate);
+    const PopulationStructure sample = sample_population(frame, s, 7, replicate);
+    check_sample(frame, sample);
+    std::vector<uint32_t> kept(4, 0);
+    for (uint32_t o = 0; o < frame.organisations.size(); ++o) {
+      const uint32_t t = frame.organisations[o].type;
+      const OrgType& type = s.population.org_types[t].value;
+      if (sample.sampled(o)) {
+        ++kept[t];
+        CHECK(sample.weight(o) == Approx(double(type.count) / organisations_kept(s)[t]));
+      }
+    }
+    CHECK(kept == organisations_kept(s));
+  }
+  // Replicates draw different samples; the same replicate the same one.
+  CHECK(sample_population(frame, s, 7, 0).org_weight !=
+        sample_population(frame, s, 7, 1).org_weight);
+  CHECK(sample_population(frame, s, 7, 1).org_weight ==
+        sample_population(frame, s, 7, 1).org_weight);
+  // At scale 1 the sample is the frame.
+  const Scenario full = small_scenario();
+  const PopulationStructure whole = sample_population(build_population(full, 7), full, 7, 3);
+  CHECK(whole.service_staff_begin == build_population(full, 7).service_staff_begin);
+  CHECK(whole.org_weight == std::vector<double>(whole.organisations.size(), 1.0));
+}
+
+TEST_CASE("each organisation is sampled with probability n_t / N_t", "[stat][population]") {
+  // Over R replicates organisation o of type t is kept Binomial(R, n_t/N_t)
+  // times. 26 organisations are checked at 4 sd each: a false alarm has
+  // probability below 26 x 6.3e-5 = 0.002 (normal tail), and the seeds are fixed.
+  const Scenario s = small_scenario({"population.scale=0.3"});
+  const PopulationStructure frame = build_population(s, 7);
+  const std::vector<uint32_t> kept = organisations_kept(s);
+  constexpr uint32_t kReplicates = 2000;
+  std::vector<double> times(frame.organisations.size(), 0);
+  double weighted_staff = 0;
+  for (uint32_t r = 0; r < kReplicates; ++r) {
+    const PopulationStructure sample = sample_population(frame, s, 7, r);
+    for (uint32_t o = 0; o < frame.organisations.size(); ++o) times[o] += sample.sampled(o);
+    weighted_staff += sample.weighted_staff();
+  }
+  for (uint32_t o = 0; o < frame.organisations.size(); ++o) {
+    const uint32_t t = frame.organisations[o].type;
+    const double p = double(kept[t]) / s.population.org_types[t].value.count;
+    INFO("organisation " << o << " p " << p);
+    CHECK(std::abs(times[o] - kReplicates * p) < 4 * binomial_sd(kReplicates, p));
+  }
+  // The weighted staff total is unbiased for the frame's: its mean over
+  // 2000 samples is within 2%. The sd of one sample's total is about 20% of
+  // it for these sizes (sum over types of N_t^2 (1 - f_t) / n_t x S_t^2, S_t
+  // the sd of the type's sizes), so the mean's is about 0.45%: 2% is over 4 sd.
+  CHECK(weighted_staff / kReplicates == Approx(double(frame.staff())).epsilon(0.02));
 }
 
 TEST_CASE("the structure depends on the seed alone", "[unit][population]") {

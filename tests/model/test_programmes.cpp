@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -62,6 +63,29 @@ TEST_CASE("Pathfinder picks `trusts` applicants in its start month", "[unit][pro
   CHECK(st.proposals.size() == 2);
 }
 
+TEST_CASE("in a sample the Pathfinder chooses `trusts` real-world trusts on average",
+          "[stat][programmes]") {
+  // scale 0.4: 2 of the 5 acute trusts are kept, each standing for 2.5. With
+  // 2 trusts to choose, the first applicant (2.5 > 2 left) is chosen with
+  // probability 2 / 2.5 = 0.8 and then none is left: 2.5 x 0.8 = 2 in
+  // expectation. Over 60 replicates the number chosen is Binomial(60, 0.8),
+  // mean 48, sd 3.1; 4 sd is 12.4.
+  int chosen = 0;
+  constexpr uint32_t kReplicates = 60;
+  for (uint32_t r = 0; r < kReplicates; ++r) {
+    World w({"population.scale=0.4"}, 7, r);
+    ReplicateState& st = w.st();
+    for (auto& share : st.org_support_share) share = 1.0;
+    update_programmes(st, month_index(w.scenario, "2012-01"));
+    REQUIRE(st.proposals.size() <= 1);
+    for (const Proposal& p : st.proposals) CHECK(w.population.weight(p.org) == 2.5);
+    CHECK(st.tallies.fund_spent_gbp ==
+          2.5 * double(st.proposals.size()) * w.scenario.programmes.pathfinder.grant_gbp);
+    chosen += static_cast<int>(st.proposals.size());
+  }
+  CHECK(std::abs(chosen - 48) < 12.4);
+}
+
 TEST_CASE("Pathfinder needs applicants with enough support", "[unit][programmes]") {
   World w;
   ReplicateState& st = w.st();
@@ -104,7 +128,7 @@ TEST_CASE("large trusts convert whole above min_staff", "[unit][programmes]") {
   // Organisations below min_staff (5000 by default) stay out.
   size_t large = 0;
   for (uint32_t o : acute)
-    large += w.population.people(w.population.organisations[o].staff()) >=
+    large += double(w.population.organisations[o].staff()) >=
              w.scenario.programmes.large_trust_conversion.min_staff;
   REQUIRE(large > 0);
   REQUIRE(large < acute.size());
@@ -115,7 +139,7 @@ TEST_CASE("large trusts convert whole above min_staff", "[unit][programmes]") {
   for (const Proposal& p : st.proposals) {
     CHECK(p.whole_organisation);
     CHECK_FALSE(p.pathfinder);
-    CHECK(w.population.people(p.staff) >= 5000);
+    CHECK(double(p.staff) >= 5000);
   }
   // Busy organisations do not propose again.
   update_programmes(st, month_index(w.scenario, "2012-04"));
@@ -123,11 +147,20 @@ TEST_CASE("large trusts convert whole above min_staff", "[unit][programmes]") {
 }
 
 TEST_CASE("measured counts scale back to real-world units", "[unit][metrics]") {
-  World w({"population.scale=0.5"});
+  // Acute trusts: 5 in small.yaml, round(0.4 x 5) = 2 kept, weight 2.5;
+  // councils: 8, round(3.2) = 3 kept, weight 8/3.
+  World w({"population.scale=0.4"});
   ReplicateState& st = w.st();
   const int32_t month = month_index(w.scenario, "2011-06");
   update_climate(st, month);
-  const auto acute = orgs_of(w, "acute_trust");
+  std::vector<uint32_t> acute;
+  for (uint32_t o : orgs_of(w, "acute_trust"))
+    if (w.population.sampled(o)) acute.push_back(o);
+  REQUIRE(acute.size() == 2);
+  for (uint32_t o : orgs_of(w, "acute_trust"))
+    CHECK(w.population.weight(o) == (w.population.sampled(o) ? 2.5 : 0.0));
+  for (uint32_t o : orgs_of(w, "local_council"))
+    CHECK(w.population.weight(o) == (w.population.sampled(o) ? 8.0 / 3.0 : 0.0));
   const Organisation& a = w.population.organisations[acute[0]];
   const Organisation& b = w.population.organisations[acute[1]];
   REQUIRE(a.end_service - a.first_service >= 2);
@@ -141,26 +174,38 @@ TEST_CASE("measured counts scale back to real-world units", "[unit][metrics]") {
                  false);
   std::vector<double> row(series_catalogue(w.scenario).size());
   measure_month(st, month, row);
-  const double mutual_people = double(w.population.service_size(a.first_service)) / 0.5;
+  const double mutual_people = 2.5 * double(w.population.service_size(a.first_service));
   const double employment = 65000 - 5000.0 * month / 35;
-  CHECK(series(w, row, "staff_total") == double(w.population.staff()) / 0.5);
+  double staff = 0;
+  for (uint32_t o = 0; o < w.population.organisations.size(); ++o)
+    staff += w.population.weight(o) * double(w.population.organisations[o].staff());
+  CHECK(series(w, row, "staff_total") == Approx(staff));
   CHECK(series(w, row, "staff_in_mutuals") == mutual_people);
   CHECK(series(w, row, "staff_in_mutuals_nhs") == mutual_people);
   CHECK(series(w, row, "share_in_mutuals") == Approx(mutual_people / employment));
-  CHECK(series(w, row, "mutuals_active") == 2);  // one sampled unit stands for two
-  CHECK(series(w, row, "mutuals_active_nhs") == 2);
-  CHECK(series(w, row, "spinouts_cumulative") == 2);
-  CHECK(series(w, row, "spinouts_rtp_cumulative") == 2);
-  CHECK(series(w, row, "proposals_cumulative") == 2 + 2 + 1);  // whole organisations count once
-  CHECK(series(w, row, "proposals_rtp_cumulative") == 5);
-  CHECK(series(w, row, "proposals_exploring") == 2 + 1);
-  CHECK(series(w, row, "proposals_rtp_exploring") == 3);
+  CHECK(series(w, row, "mutuals_active") == 2.5);  // one sampled trust's mutual stands for 2.5
+  CHECK(series(w, row, "mutuals_active_nhs") == 2.5);
+  CHECK(series(w, row, "mutuals_serving_nhs") == 2.5);
+  CHECK(series(w, row, "spinouts_cumulative") == 2.5);
+  CHECK(series(w, row, "spinouts_rtp_cumulative") == 2.5);
+  CHECK(series(w, row, "spinouts_rtp_whole_cumulative") == 0);
+  CHECK(series(w, row, "proposals_cumulative") == 3 * 2.5);  // whole organisations weigh the same
+  CHECK(series(w, row, "proposals_rtp_cumulative") == 3 * 2.5);
+  CHECK(series(w, row, "proposals_exploring") == 2 * 2.5);
+  CHECK(series(w, row, "proposals_rtp_exploring") == 2 * 2.5);
+  CHECK(series(w, row, "proposals_rtp_open") == 2 * 2.5);
   CHECK(series(w, row, "proposals_in_progress") == 0);
   CHECK(series(w, row, "proposals_tcs_cumulative") == 0);
-  // Mean attitude and support share are over agents.
-  double sum = 0;
-  size_t supporters = 0;
-  for (float x : st.staff.attitude) sum += x, supporters += x > 0;
-  CHECK(series(w, row, "mean_attitude") == Approx(sum / double(st.staff.size())));
-  CHECK(series(w, row, "support_share") == Approx(double(supporters) / double(st.staff.size())));
+  // Mean attitude and support share: agents weighted by their organisation's weight.
+  double sum = 0, supporters = 0, weights = 0;
+  for (uint32_t s = 0; s < w.population.services(); ++s) {
+    const double weight = w.population.weight(w.population.service_org[s]);
+    for (uint64_t i = w.population.service_staff_begin[s];
+         i < w.population.service_staff_begin[s + 1]; ++i) {
+      const float x = st.staff.attitude[i];
+      sum += weight * x, supporters += weight * (x > 0), weights += weight;
+    }
+  }
+  CHECK(series(w, row, "mean_attitude") == Approx(sum / weights));
+  CHECK(series(w, row, "support_share") == Approx(supporters / weights));
 }

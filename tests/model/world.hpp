@@ -31,14 +31,15 @@ inline int32_t month_index(const Scenario& s, const char* date) {
   return *Month::parse(date) - s.time.start;
 }
 
-/// A scenario, its population, index and one replicate's state with staff
+/// A scenario, its frame, the replicate's sample of it, index and one replicate's state with staff
 /// drawn and attitudes initialised under the month-0 climate. Not movable:
 /// the state holds references to the other members.
 struct World {
   explicit World(const std::vector<std::string>& overrides = {}, uint64_t seed = 7,
                  uint32_t replicate = 0)
       : scenario(small_scenario(overrides)),
-        population(build_population(scenario, seed)),
+        frame(build_population(scenario, seed)),
+        population(sample_population(frame, scenario, seed, replicate)),
         index(scenario),
         state(std::make_unique<ReplicateState>(scenario, index, population, seed, replicate)) {
     draw_staff(*state);
@@ -60,7 +61,8 @@ struct World {
   }
 
   Scenario scenario;
-  PopulationStructure population;
+  PopulationStructure frame;       // every organisation
+  PopulationStructure population;  // this replicate's sample (the frame at scale 1)
   ScenarioIndex index;
   std::unique_ptr<ReplicateState> state;
 };
