@@ -36,6 +36,7 @@
 #include "sim/random/beta.hpp"
 #include "sim/random/normal.hpp"
 #include "sim/random/random.hpp"
+#include "tests/reference/staff_step.hpp"
 
 using namespace mutsim;
 
@@ -168,34 +169,9 @@ National& national() {
 
 // ---------------------------------------------------------------- kernels
 
-/// The attitude kernel as it was before issue 6: one scalar Philox stream
-/// per agent, block 0 computed inside the ziggurat's first draw. Kept to
-/// quote the speed-up and to check the new kernel draws the same numbers.
-ServiceSums step_service_staff_v0(const AttitudeStepTerms& t, const ServiceStepTerms& service,
-                                  StaffArrays& staff, uint64_t begin, uint64_t end, uint64_t seed,
-                                  uint32_t replicate, int32_t month) {
-  ServiceSums sums;
-  boost::random::normal_distribution<float> noise(0.0f, t.noise_sd);
-  for (uint64_t i = begin; i < end; ++i) {
-    Stream stream(seed, replicate, static_cast<uint16_t>(month), static_cast<uint32_t>(i),
-                  Purpose::AttitudeNoise);
-    const float a = staff.attitude[i];
-    const float target = service.base + t.entrepreneurial_weight * staff.entrepreneurial[i] -
-                         t.pension_weight * staff.pension_concern[i] -
-                         staff.risk_aversion[i] * service.insecurity +
-                         staff.engagement[i] * service.information_gain;
-    const float next = a + t.adjustment_rate * (target - a) +
-                       t.peer_weight * staff.engagement[i] * (service.peer_mean - a) +
-                       noise(stream);
-    const float clamped = std::clamp(next, -1.0f, 1.0f);
-    staff.attitude[i] = clamped;
-    sums.attitude_sum += clamped;
-    sums.supporters += clamped > t.support_threshold;
-    sums.champions +=
-        (clamped >= t.champion_attitude) & (staff.entrepreneurial[i] >= t.champion_entrepreneurial);
-  }
-  return sums;
-}
+/// The attitude kernel as it was before issue 6 (tests/reference), kept to
+/// quote the speed-up.
+constexpr auto step_service_staff_v0 = reference::scalar_staff_step;
 
 template <class Kernel>
 double step_all(Kernel kernel, StaffArrays& staff, int32_t month) {

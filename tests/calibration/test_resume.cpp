@@ -31,6 +31,7 @@
 #include "sim/calibration/pool.hpp"
 #include "sim/random/random.hpp"
 #include "sim/util/errors.hpp"
+#include "tests/reference/shell.hpp"
 
 using namespace mutsim;
 using namespace mutsim::calibration;
@@ -39,6 +40,9 @@ namespace fs = std::filesystem;
 extern char** environ;
 
 namespace {
+
+using mutsim::test::quote;
+using mutsim::test::read_bytes;
 
 const std::string kSource = MUTSIM_SOURCE_DIR;
 const std::string kData = kSource + "/tests/data/calibration/";
@@ -131,19 +135,6 @@ void require_same(const AbcResult& a, const AbcResult& b) {
 // ------------------------------------------------------------ commands
 
 std::string binary() { return MUTSIM_BINARY; }
-
-std::string read_bytes(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
-std::string quote(const std::string& text) {
-  std::string out = "'";
-  for (char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
 
 struct Sandbox {
   Sandbox() {

@@ -14,27 +14,18 @@
 
 #include "sim/cli/common.hpp"
 #include "sim/io/hdf5_reader.hpp"
+#include "tests/reference/shell.hpp"
 
 using namespace mutsim;
 namespace fs = std::filesystem;
 
 namespace {
 
+using mutsim::test::quote;
+using mutsim::test::read_bytes;
+
 const std::string kBinary = MUTSIM_BINARY;
 const std::string kSmall = std::string(MUTSIM_SOURCE_DIR) + "/tests/data/small.yaml";
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
-std::string quote(const std::string& text) {
-  std::string out = "'";
-  for (char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
 
 /// A temporary working folder; commands run inside it.
 struct Sandbox {
@@ -58,7 +49,7 @@ struct Sandbox {
                                 " >stdout.txt 2>stderr.txt </dev/null";
     const int raw = std::system(command.c_str());
     REQUIRE(WIFEXITED(raw));
-    Result r{WEXITSTATUS(raw), read_file(dir / "stdout.txt"), read_file(dir / "stderr.txt")};
+    Result r{WEXITSTATUS(raw), read_bytes(dir / "stdout.txt"), read_bytes(dir / "stderr.txt")};
     fs::remove(dir / "stdout.txt");
     fs::remove(dir / "stderr.txt");
     return r;
@@ -149,7 +140,7 @@ TEST_CASE("cli: a malformed scenario is one line naming file:line:column", "[uni
   CHECK_THAT(validate.err, Catch::Matches("mutsim: error: bad\\.yaml:[0-9]+:[0-9]+: .*\n"));
 
   // A semantic error in a full scenario: the line of the bad value.
-  std::string text = read_file(kSmall);
+  std::string text = read_bytes(kSmall);
   text.replace(text.find("count: 10"), 9, "count: -1");
   box.write("range.yaml", text);
   const auto run = box.run("run range.yaml -o out.h5");
@@ -167,7 +158,7 @@ TEST_CASE("cli: run refuses to replace a file without --force", "[regression][cl
   const auto refused = box.run("run " + quote(kSmall) + " -o out.h5 " + kQuick);
   CHECK(refused.status != 0);
   CHECK_THAT(refused.err, Catch::Contains("out.h5"));
-  CHECK(read_file(box.dir / "out.h5") == "old contents");
+  CHECK(read_bytes(box.dir / "out.h5") == "old contents");
   const auto forced = box.run("run " + quote(kSmall) + " -o out.h5 --force " + kQuick);
   CHECK(forced.status == 0);
   CHECK(read_run_file((box.dir / "out.h5").string()).dates.size() == 12);
@@ -236,7 +227,7 @@ TEST_CASE("cli: --threads 1 and 2 write the same series", "[cli][regression]") {
   CHECK(one.series.at("spinouts_cumulative").at(2, 35) > 0);
   CHECK(one.text.at("effective_yaml") == two.text.at("effective_yaml"));
   // Object times are not stored, so the files are byte for byte the same.
-  CHECK(read_file(box.dir / "one.h5") == read_file(box.dir / "two.h5"));
+  CHECK(read_bytes(box.dir / "one.h5") == read_bytes(box.dir / "two.h5"));
 }
 
 TEST_CASE("cli: progress_text gives the fraction, elapsed time and ETA", "[unit][cli]") {
@@ -257,7 +248,7 @@ std::string run_on_terminal(const Sandbox& box, const std::string& args) {
   const int raw = std::system(command.c_str());
   REQUIRE(WIFEXITED(raw));
   REQUIRE(WEXITSTATUS(raw) == 0);
-  return read_file(box.dir / "terminal.txt");
+  return read_bytes(box.dir / "terminal.txt");
 }
 
 }  // namespace

@@ -11,36 +11,11 @@
 
 #include "sim/model/attitudes.hpp"
 #include "sim/random/random.hpp"
+#include "tests/reference/staff_step.hpp"
 
 using namespace mutsim;
 
 namespace {
-
-ServiceSums reference_step(const AttitudeStepTerms& t, const ServiceStepTerms& service,
-                           StaffArrays& staff, uint64_t begin, uint64_t end, uint64_t seed,
-                           uint32_t replicate, int32_t month) {
-  ServiceSums sums;
-  boost::random::normal_distribution<float> noise(0.0f, t.noise_sd);
-  for (uint64_t i = begin; i < end; ++i) {
-    Stream stream(seed, replicate, static_cast<uint16_t>(month), static_cast<uint32_t>(i),
-                  Purpose::AttitudeNoise);
-    const float a = staff.attitude[i];
-    const float target = service.base + t.entrepreneurial_weight * staff.entrepreneurial[i] -
-                         t.pension_weight * staff.pension_concern[i] -
-                         staff.risk_aversion[i] * service.insecurity +
-                         staff.engagement[i] * service.information_gain;
-    const float next = a + t.adjustment_rate * (target - a) +
-                       t.peer_weight * staff.engagement[i] * (service.peer_mean - a) +
-                       noise(stream);
-    const float clamped = std::clamp(next, -1.0f, 1.0f);
-    staff.attitude[i] = clamped;
-    sums.attitude_sum += clamped;
-    sums.supporters += clamped > t.support_threshold;
-    sums.champions +=
-        (clamped >= t.champion_attitude) & (staff.entrepreneurial[i] >= t.champion_entrepreneurial);
-  }
-  return sums;
-}
 
 /// Staff with traits from a stream and attitudes spread over [-1, 1], with
 /// every 97th agent's attitude tiny (down to subnormal) or zero.
@@ -75,8 +50,8 @@ void check_units(const AttitudeStepTerms& terms, const std::vector<uint64_t>& si
     for (uint64_t size : sizes) {
       const ServiceSums a =
           step_service_staff(terms, service, fast, begin, begin + size, 20100101, 1, month);
-      const ServiceSums b =
-          reference_step(terms, service, slow, begin, begin + size, 20100101, 1, month);
+      const ServiceSums b = reference::scalar_staff_step(terms, service, slow, begin, begin + size,
+                                                         20100101, 1, month);
       INFO("unit of " << size << " staff from " << begin << ", month " << month);
       CHECK(std::memcmp(&a.attitude_sum, &b.attitude_sum, sizeof(double)) == 0);
       CHECK(a.supporters == b.supporters);

@@ -18,20 +18,16 @@
 
 #include "sim/config/loader.hpp"
 #include "sim/util/errors.hpp"
+#include "tests/reference/shell.hpp"
 
 using namespace mutsim;
 namespace fs = std::filesystem;
 
 namespace {
 
-const fs::path kSource = MUTSIM_SOURCE_DIR;
+using mutsim::test::read_bytes;
 
-std::string read_bytes(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
+const fs::path kSource = MUTSIM_SOURCE_DIR;
 
 std::vector<fs::path> bad_corpus() {
   std::vector<fs::path> files;

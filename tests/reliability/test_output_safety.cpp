@@ -24,6 +24,7 @@
 #include "sim/io/hdf5_reader.hpp"
 #include "sim/io/provenance.hpp"
 #include "sim/util/errors.hpp"
+#include "tests/reference/shell.hpp"
 
 using namespace mutsim;
 namespace fs = std::filesystem;
@@ -32,23 +33,13 @@ extern char** environ;
 
 namespace {
 
+using mutsim::test::quote;
+using mutsim::test::read_bytes;
+
 const std::string kBinary = MUTSIM_BINARY;
 const fs::path kSource = MUTSIM_SOURCE_DIR;
 const std::string kSmall = (kSource / "tests/data/small.yaml").string();
 const std::string kBaseline = (kSource / "scenarios/baseline.yaml").string();
-
-std::string read_bytes(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
-std::string quote(const std::string& text) {
-  std::string out = "'";
-  for (char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
 
 /// A temporary folder; commands run inside it.
 struct Folder {

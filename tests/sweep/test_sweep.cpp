@@ -30,12 +30,16 @@
 #include "sim/sweep/runner.hpp"
 #include "sim/sweep/sweep_file.hpp"
 #include "sim/util/errors.hpp"
+#include "tests/reference/shell.hpp"
 
 using namespace mutsim;
 using namespace mutsim::sweep;
 namespace fs = std::filesystem;
 
 namespace {
+
+using mutsim::test::quote;
+using mutsim::test::read_bytes;
 
 const std::string kSource = MUTSIM_SOURCE_DIR;
 const std::string kSmall = kSource + "/tests/data/small.yaml";
@@ -46,19 +50,6 @@ const std::string kSweeps = kSource + "/tests/data/sweeps/";
 std::string binary() {
   const char* env = std::getenv("MUTSIM_SWEEP_BINARY");
   return env ? env : MUTSIM_BINARY;
-}
-
-std::string read_bytes(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
-std::string quote(const std::string& text) {
-  std::string out = "'";
-  for (char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
 }
 
 struct Sandbox {
