@@ -52,13 +52,20 @@ for preset in "${PRESETS[@]}"; do
   built=$(date +%s)
   tests="build-$preset/bin/mutsim_tests"
   log="build-$preset/sanitizer-tests.log"
-  {
+  # A subshell, whose exit status says whether either run failed: it is one
+  # side of a pipe, so an assignment to `status` in it would be lost.
+  (
+    failed=0
     echo "== $preset: [unit]"
-    "$tests" "[unit]" --order lex || status=1
+    "$tests" "[unit]" --order lex || failed=1
     echo "== $preset: regression subset: $REGRESSION"
-    "$tests" "$REGRESSION" --order lex || status=1
-  } 2>&1 | tee "$log"
-  [[ ${PIPESTATUS[0]} -eq 0 ]] || status=1
+    "$tests" "$REGRESSION" --order lex || failed=1
+    exit "$failed"
+  ) 2>&1 | tee "$log"
+  if [[ ${PIPESTATUS[0]} -ne 0 ]]; then
+    echo "== $preset: FAILED (a test run failed or crashed; see $log)"
+    status=1
+  fi
   done_at=$(date +%s)
   if [[ "$preset" == tsan ]]; then
     check_tsan_canary "build-$preset/bin/tsan_canary" || status=1

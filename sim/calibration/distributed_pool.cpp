@@ -63,10 +63,12 @@ void DistributedPool::launch(Task task) {
     } catch (...) {
       f.error = std::current_exception();
     }
-    {
-      std::lock_guard guard(mutex_);
-      finished_.push_back(std::move(f));
-    }
+    // Notified under the lock: once the last result is in, the destructor
+    // may end this pool as soon as it holds the mutex, so nothing of it may
+    // be touched after the lock is released (ThreadSanitizer caught a
+    // notify_all on a pool the destructor had already ended).
+    std::lock_guard guard(mutex_);
+    finished_.push_back(std::move(f));
     wake_.notify_all();
   });
 }

@@ -166,9 +166,26 @@ void initialise_attitudes(ReplicateState& st) {
 
 namespace {
 
+// The loops marked with this are compiled twice, for AVX2 and for the
+// baseline (target_clones picks one at load time): the same IEEE operations
+// in the same order on 8 or 4 lanes, and no FMA (-ffp-contract=off), so the
+// same bits either way. Under ThreadSanitizer the baseline alone: the clones'
+// ifunc resolvers run while the dynamic loader relocates, before the TSan
+// runtime is up, and crash there.
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define MUTSIM_UNDER_TSAN 1
+#endif
+#endif
+#if defined(__SANITIZE_THREAD__) || defined(MUTSIM_UNDER_TSAN)
+#define MUTSIM_VECTOR_CLONES
+#else
+#define MUTSIM_VECTOR_CLONES __attribute__((target_clones("avx2", "default")))
+#endif
+
 /// a[0] + ... + a[n-1] in doubles in four interleaved partial sums; equal to
 /// the serial sum only when no addition rounds (OrderedSum below).
-__attribute__((target_clones("avx2", "default"))) double exact_sum(const float* a, size_t n) {
+MUTSIM_VECTOR_CLONES double exact_sum(const float* a, size_t n) {
   double acc[4] = {0, 0, 0, 0};
   size_t j = 0;
   for (; j + 4 <= n; j += 4)
@@ -228,12 +245,6 @@ struct ChunkArrays {
   const float* pension;
   const float* shocks;
 };
-
-// The loops below are compiled twice, for AVX2 and for the baseline
-// (target_clones picks one at load time): the same IEEE operations in the
-// same order on 8 or 4 lanes, and no FMA (-ffp-contract=off), so the same
-// bits either way.
-#define MUTSIM_VECTOR_CLONES __attribute__((target_clones("avx2", "default")))
 
 MUTSIM_VECTOR_CLONES
 void update_chunk(const AttitudeStepTerms& t, const ServiceStepTerms& service, const ChunkArrays& c,

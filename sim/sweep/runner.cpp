@@ -327,10 +327,10 @@ class Scheduler {
     ++in_flight_;
     arena_.enqueue([this, p] {
       Finished f = run_point(sweep_, header_, sweep_.points[p], folder_, options_.stop);
-      {
-        std::lock_guard guard(mutex_);
-        finished_.push_back(std::move(f));
-      }
+      // Notified under the lock, as in calibration's DistributedPool: once
+      // the mutex is free the runner may end, so nothing of it is touched after.
+      std::lock_guard guard(mutex_);
+      finished_.push_back(std::move(f));
       wake_.notify_one();
     });
   }
