@@ -117,27 +117,37 @@ Quantity read_quantity(const Node& item, bool allow_target_date) {
   q.statistic = item.required("statistic")
                     .choice<Statistic>({{"level", Statistic::Level},
                                         {"change", Statistic::Change},
-                                        {"size_ratio", Statistic::SizeRatio}});
+                                        {"size_ratio", Statistic::SizeRatio},
+                                        {"listed_abandoned", Statistic::ListedAbandoned},
+                                        {"proposal_size_ratio", Statistic::ProposalSizeRatio}});
   const Node date = item.required("date");
   if (allow_target_date && date.node().IsScalar() && date.node().Scalar() == "target")
     q.date = std::nullopt;
   else
     q.date = date.month();
-  if (q.statistic == Statistic::SizeRatio) {
+  const std::string name = statistic_name(q.statistic);
+  if (reads_events(q.statistic)) {
+    if (item["series"].present()) item["series"].fail("a " + name + " reads /events, not a series");
+  } else {
+    q.series = item.required("series").text();
+  }
+  if (takes_routes(q.statistic)) {
     const Node routes = item.required("routes");
     const auto r = routes.items();
     if (r.size() != 2) routes.fail("expected [larger_route, smaller_route]");
     q.big_route = r[0].text();
     q.small_route = r[1].text();
-    if (item["series"].present()) item["series"].fail("a size_ratio reads /events, not a series");
-  } else {
-    q.series = item.required("series").text();
-    if (item["routes"].present()) item["routes"].fail("only a size_ratio takes routes");
+  } else if (item["routes"].present()) {
+    item["routes"].fail("only size_ratio and proposal_size_ratio take routes");
   }
-  if (q.statistic == Statistic::Change)
+  if (q.statistic == Statistic::ListedAbandoned)
+    q.route = item.required("route").text();
+  else if (item["route"].present())
+    item["route"].fail("only listed_abandoned takes a route");
+  if (takes_start(q.statistic))
     q.start = item.required("start").month();
   else if (item["start"].present())
-    item["start"].fail("only a change takes a start month");
+    item["start"].fail("only change and listed_abandoned take a start month");
   return q;
 }
 
@@ -161,7 +171,7 @@ CalibrationConfig load_calibration_text(const std::string& text, const std::stri
 
   std::set<std::string> ids;
   for (const Node& item : root.required("targets").items()) {
-    item.expect_map({"id", "statistic", "series", "routes", "start", "date", "observed",
+    item.expect_map({"id", "statistic", "series", "route", "routes", "start", "date", "observed",
                      "comparison", "tolerance", "source"});
     Target t;
     t.quantity = read_quantity(item, false);
@@ -224,7 +234,7 @@ SensitivityConfig load_sensitivity_text(const std::string& text, const std::stri
   c.model = read_model(root, text, name);
   std::set<std::string> ids;
   for (const Node& item : root.required("outputs").items()) {
-    item.expect_map({"id", "statistic", "series", "routes", "start", "date"});
+    item.expect_map({"id", "statistic", "series", "route", "routes", "start", "date"});
     Quantity q = read_quantity(item, true);
     if (!ids.insert(q.id).second) item["id"].fail("output id listed twice");
     resolve_quantity(q, c.model.reference.scenario, item.where());

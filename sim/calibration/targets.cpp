@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
+#include <tuple>
 
 #include "sim/model/metrics.hpp"
 #include "sim/util/errors.hpp"
@@ -41,6 +43,83 @@ double median(std::vector<double>& v) {
   return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
+/// One proposal of one replicate, as analysis's proposal_table reads it: a
+/// proposal's events share route, organisation and first unit and come in
+/// month order, so each `proposal` row starts the next proposal of its key
+/// and the first spin-out or abandonment after it ends that proposal.
+struct ProposalRecord {
+  uint32_t route = 0;
+  int32_t start = 0;
+  int32_t end = -1;  // month spun out or abandoned; -1 while open
+  EventKind outcome = EventKind::Proposal;
+  double staff = 0;
+  double weight = 1;
+};
+
+std::vector<ProposalRecord> proposal_records(const RunResult& run, uint32_t replicate) {
+  std::vector<ProposalRecord> records;
+  std::map<std::tuple<uint32_t, uint32_t, uint32_t>, size_t> latest;  // key -> last record
+  for (const Event& e : run.events) {
+    if (e.replicate != replicate) continue;
+    const auto key = std::make_tuple(e.route, e.organisation, e.service);
+    if (e.kind == EventKind::Proposal) {
+      latest[key] = records.size();
+      records.push_back({e.route, e.month, -1, EventKind::Proposal, e.staff, e.weight});
+      continue;
+    }
+    if (e.kind != EventKind::Spinout && e.kind != EventKind::Abandoned) continue;
+    const auto it = latest.find(key);
+    if (it == latest.end() || records[it->second].end >= 0) continue;
+    records[it->second].end = e.month;
+    records[it->second].outcome = e.kind;
+  }
+  return records;
+}
+
+double listed_abandoned(const ResolvedQuantity& q, const RunResult& run, uint32_t replicate) {
+  double count = 0;
+  for (const ProposalRecord& p : proposal_records(run, replicate))
+    if (p.route == q.route && p.start <= q.start_month && p.outcome == EventKind::Abandoned &&
+        p.end > q.start_month && p.end <= q.month)
+      count += p.weight;
+  return count;
+}
+
+/// Weighted mean staff of the rows; NaN for none.
+struct WeightedMean {
+  double staff = 0;
+  double weight = 0;
+  void add(double s, double w) { staff += s * w, weight += w; }
+  double value() const { return weight > 0 ? staff / weight : kNaN; }
+};
+
+double proposal_size_ratio(const ResolvedQuantity& q, const RunResult& run, uint32_t replicate) {
+  WeightedMean big, small;
+  for (const Event& e : run.events)
+    if (e.replicate == replicate && e.kind == EventKind::Spinout && e.route == q.big_route &&
+        e.month <= q.month)
+      big.add(e.staff, e.weight);
+  for (const ProposalRecord& p : proposal_records(run, replicate)) {
+    const bool spun_out = p.outcome == EventKind::Spinout && p.end <= q.month;
+    if (p.route == q.small_route && p.start <= q.month && !spun_out) small.add(p.staff, p.weight);
+  }
+  const double b = big.value();
+  const double m = small.value();
+  return std::isnan(b) || std::isnan(m) || m <= 0 ? kNaN : b / m;
+}
+
+double spinout_median_ratio(const ResolvedQuantity& q, const RunResult& run, uint32_t replicate) {
+  std::vector<double> big, small;
+  for (const Event& e : run.events) {
+    if (e.replicate != replicate || e.kind != EventKind::Spinout || e.month > q.month) continue;
+    if (e.route == q.big_route) big.push_back(e.staff);
+    if (e.route == q.small_route) small.push_back(e.staff);
+  }
+  const double b = median(big);
+  const double m = median(small);
+  return std::isnan(b) || std::isnan(m) || m <= 0 ? kNaN : b / m;
+}
+
 }  // namespace
 
 const char* statistic_name(Statistic s) {
@@ -51,6 +130,10 @@ const char* statistic_name(Statistic s) {
       return "change";
     case Statistic::SizeRatio:
       return "size_ratio";
+    case Statistic::ListedAbandoned:
+      return "listed_abandoned";
+    case Statistic::ProposalSizeRatio:
+      return "proposal_size_ratio";
   }
   return "?";
 }
@@ -67,17 +150,39 @@ std::string Quantity::describe() const {
     case Statistic::SizeRatio:
       return fmt::format("median staff per spin-out, {} / {}, up to {}", big_route, small_route,
                          when);
+    case Statistic::ListedAbandoned:
+      return fmt::format("{} proposals open at {} abandoned by {}", route,
+                         start ? start->str() : "?", when);
+    case Statistic::ProposalSizeRatio:
+      return fmt::format("mean staff of {} spin-outs / of {} proposals not spun out, up to {}",
+                         big_route, small_route, when);
   }
   return id;
+}
+
+void resolve_start(const Quantity& q, const Scenario& s, const std::string& where,
+                   ResolvedQuantity& r) {
+  if (!q.start)
+    throw ConfigError(
+        fmt::format("{}: a {} needs a start month", where, statistic_name(q.statistic)));
+  r.start_month = month_in_horizon(*q.start, s, where, "start");
+  if (r.start_month >= r.month)
+    throw ConfigError(fmt::format("{}: start {} must be before date {}", where, q.start->str(),
+                                  (s.time.start + r.month).str()));
 }
 
 ResolvedQuantity resolve_quantity(const Quantity& q, const Scenario& s, const std::string& where) {
   ResolvedQuantity r;
   r.statistic = q.statistic;
   r.month = month_in_horizon(q.date ? *q.date : s.target.date, s, where, "date");
-  if (q.statistic == Statistic::SizeRatio) {
+  if (takes_routes(q.statistic)) {
     r.big_route = route_index(q.big_route, s, where);
     r.small_route = route_index(q.small_route, s, where);
+    return r;
+  }
+  if (q.statistic == Statistic::ListedAbandoned) {
+    r.route = route_index(q.route, s, where);
+    resolve_start(q, s, where, r);
     return r;
   }
   const auto catalogue = series_catalogue(s);
@@ -88,13 +193,7 @@ ResolvedQuantity resolve_quantity(const Quantity& q, const Scenario& s, const st
         "{}: series '{}' is not written for this scenario (see docs/OUTPUT.md; per-route series "
         "follow the scenario's routes)",
         where, q.series));
-  if (q.statistic == Statistic::Change) {
-    if (!q.start) throw ConfigError(fmt::format("{}: a change needs a start month", where));
-    r.start_month = month_in_horizon(*q.start, s, where, "start");
-    if (r.start_month >= r.month)
-      throw ConfigError(fmt::format("{}: start {} must be before date {}", where, q.start->str(),
-                                    (s.time.start + r.month).str()));
-  }
+  if (q.statistic == Statistic::Change) resolve_start(q, s, where, r);
   return r;
 }
 
@@ -105,17 +204,12 @@ double replicate_value(const ResolvedQuantity& q, const RunResult& run, uint32_t
     case Statistic::Change:
       return run.at(static_cast<size_t>(q.series), replicate, static_cast<size_t>(q.month)) -
              run.at(static_cast<size_t>(q.series), replicate, static_cast<size_t>(q.start_month));
-    case Statistic::SizeRatio: {
-      std::vector<double> big, small;
-      for (const Event& e : run.events) {
-        if (e.replicate != replicate || e.kind != EventKind::Spinout || e.month > q.month) continue;
-        if (e.route == q.big_route) big.push_back(e.staff);
-        if (e.route == q.small_route) small.push_back(e.staff);
-      }
-      const double b = median(big);
-      const double m = median(small);
-      return std::isnan(b) || std::isnan(m) || m <= 0 ? kNaN : b / m;
-    }
+    case Statistic::SizeRatio:
+      return spinout_median_ratio(q, run, replicate);
+    case Statistic::ListedAbandoned:
+      return listed_abandoned(q, run, replicate);
+    case Statistic::ProposalSizeRatio:
+      return proposal_size_ratio(q, run, replicate);
   }
   return kNaN;
 }

@@ -19,7 +19,23 @@ enum class Statistic {
   Level,      // the series at `date`
   Change,     // the series at `date` minus the series at `start`
   SizeRatio,  // median staff per spin-out of route `big` / of route `small`, spin-outs up to `date`
+  // The two /events statistics of analysis (stats.py listed_abandoned and
+  // proposal_size_ratio), weighted by each row's sampling weight:
+  ListedAbandoned,    // proposals on `route` open at the end of `start`, abandoned by `date`
+  ProposalSizeRatio,  // mean staff of `big` spin-outs up to `date` / of `small` proposals
+                      // entered by then and not spun out by then (open or abandoned)
 };
+
+/// True for the statistics that take two routes (`routes: [big, small]`).
+inline bool takes_routes(Statistic s) {
+  return s == Statistic::SizeRatio || s == Statistic::ProposalSizeRatio;
+}
+/// True for the statistics that take a start month.
+inline bool takes_start(Statistic s) {
+  return s == Statistic::Change || s == Statistic::ListedAbandoned;
+}
+/// True for the statistics read from /events rather than a series.
+inline bool reads_events(Statistic s) { return takes_routes(s) || s == Statistic::ListedAbandoned; }
 
 /// A simulated quantity: a target's simulated side or a sensitivity output.
 struct Quantity {
@@ -27,9 +43,10 @@ struct Quantity {
   Statistic statistic = Statistic::Level;
   std::string series;            // Level, Change
   std::optional<Month> date;     // nullopt: the scenario's target.date
-  std::optional<Month> start;    // Change
-  std::string big_route;         // SizeRatio
-  std::string small_route;       // SizeRatio
+  std::optional<Month> start;    // Change, ListedAbandoned
+  std::string route;             // ListedAbandoned
+  std::string big_route;         // SizeRatio, ProposalSizeRatio
+  std::string small_route;       // SizeRatio, ProposalSizeRatio
   std::string describe() const;  // e.g. "spinouts_tcs_cumulative at 2011-04"
 };
 
@@ -51,6 +68,7 @@ struct ResolvedQuantity {
   int series = -1;
   int32_t month = 0;
   int32_t start_month = 0;
+  uint32_t route = 0;
   uint32_t big_route = 0;
   uint32_t small_route = 0;
 };
@@ -59,8 +77,8 @@ struct ResolvedQuantity {
 /// series, a route or a date is not in the scenario's output.
 ResolvedQuantity resolve_quantity(const Quantity& q, const Scenario& s, const std::string& where);
 
-/// The quantity in one replicate; NaN where undefined (SizeRatio without
-/// spin-outs on either route).
+/// The quantity in one replicate; NaN where undefined (a ratio without
+/// spin-outs or proposals on either route).
 double replicate_value(const ResolvedQuantity& q, const RunResult& run, uint32_t replicate);
 
 /// Mean over the run's replicates of the defined replicate values; NaN if
