@@ -245,7 +245,7 @@ int run_main(int argc, char** argv) {
     if (*validate_cmd) return validate_command(validate_file, validate_overrides, print_effective);
     if (*params_cmd) return std::cout << parameter_table_markdown(), kExitOk;
     if (*summary_cmd) return summary_command(summary_file, json);
-    if (*sweep.sweep || *sweep.merge) return sweep.run();
+    if (*sweep.sweep || *sweep.merge || *sweep.ensemble) return sweep.run();
     if (*calibration.calibrate || *calibration.sensitivity) return calibration.run();
     return kExitFailure;
   });

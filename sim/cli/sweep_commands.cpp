@@ -7,12 +7,14 @@
 #include <memory>
 #include <optional>
 
+#include "sim/calibration/ensemble.hpp"
 #include "sim/cli/common.hpp"
 #include "sim/config/scenario.hpp"
 #include "sim/sweep/design.hpp"
 #include "sim/sweep/merge.hpp"
 #include "sim/sweep/mpi_comm.hpp"
 #include "sim/sweep/runner.hpp"
+#include "sim/util/atomic_file.hpp"
 #include "sim/util/errors.hpp"
 
 namespace mutsim::cli {
@@ -40,18 +42,45 @@ struct Args {
   std::string merge_output;
   bool merge_force = false;
   bool merge_quiet = false;
+  // ensemble (the sweep's options above apply too)
+  std::string scenario;
+  std::string posterior;
+  int64_t draws = 100;
+  bool ensemble = false;
 };
 
-Sweep load_sweep(const Args& args, RunnerOptions& options, Ranks& ranks) {
+/// The generated sweep file of an ensemble, beside its output.
+std::string ensemble_sweep_path(const std::string& output) { return output + ".ensemble.yaml"; }
+
+Sweep load_ensemble(const Args& args, std::string& sweep_text) {
+  calibration::EnsembleRequest request;
+  request.scenario_path = args.scenario;
+  request.posterior_path = args.posterior;
+  request.sweep_path = ensemble_sweep_path(args.output);
+  request.draws = static_cast<uint32_t>(args.draws);
+  request.overrides = args.overrides;
+  if (args.seed >= 0) request.seed = static_cast<uint64_t>(args.seed);
+  if (args.replicates >= 0) request.replicates = static_cast<uint32_t>(args.replicates);
+  calibration::Ensemble ensemble = calibration::make_ensemble(request);
+  sweep_text = std::move(ensemble.sweep_text);
+  return std::move(ensemble.sweep);
+}
+
+Sweep load_sweep(const Args& args, RunnerOptions& options, Ranks& ranks,
+                 std::string& ensemble_text) {
   Sweep sweep;
   ranks.collectively(
       [&] {
+        options.shard = args.shard.empty() ? shard_from_environment() : parse_shard(args.shard);
+        if (args.ensemble) {
+          sweep = load_ensemble(args, ensemble_text);
+          return;
+        }
         SweepSettings settings;
         settings.overrides = args.overrides;
         if (args.seed >= 0) settings.seed = static_cast<uint64_t>(args.seed);
         if (args.replicates >= 0) settings.replicates = static_cast<uint32_t>(args.replicates);
         sweep = load_sweep_file(args.sweep_file, settings);
-        options.shard = args.shard.empty() ? shard_from_environment() : parse_shard(args.shard);
       },
       exit_code_of_current_exception);
   return sweep;
@@ -60,8 +89,12 @@ Sweep load_sweep(const Args& args, RunnerOptions& options, Ranks& ranks) {
 std::string describe_sweep(const Args& args, const Sweep& sweep, const RunnerOptions& options,
                            const Ranks& ranks) {
   const size_t share = shard_points(sweep.points.size(), options.shard).size();
-  return fmt::format("sweep {}: {} design, {} points{} x {} replicates of {}, seed {}{}",
-                     args.sweep_file, design_name(sweep.type), sweep.points.size(),
+  const std::string what =
+      args.ensemble
+          ? fmt::format("ensemble of posterior {}: {} draws", args.posterior, sweep.points.size())
+          : fmt::format("sweep {}: {} design, {} points", args.sweep_file, design_name(sweep.type),
+                        sweep.points.size());
+  return fmt::format("{}{} x {} replicates of {}, seed {}{}", what,
                      options.shard.count > 1
                          ? fmt::format(" (shard {}/{}: {} points)", options.shard.index,
                                        options.shard.count, share)
@@ -128,7 +161,8 @@ void report_outcome(const Args& args, const SweepOutcome& outcome, double second
 int run_sweep_command(const Args& args, Ranks& ranks) {
   Console console(args.quiet || ranks.rank() != 0);
   RunnerOptions options;
-  const Sweep sweep = load_sweep(args, options, ranks);
+  std::string ensemble_text;
+  const Sweep sweep = load_sweep(args, options, ranks, ensemble_text);
   options.output = args.output;
   options.force = args.force;
   options.fresh = args.fresh;
@@ -151,7 +185,13 @@ int run_sweep_command(const Args& args, Ranks& ranks) {
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  if (ranks.rank() == 0) report_outcome(args, outcome, seconds, ranks, console);
+  if (ranks.rank() == 0) {
+    // The ensemble's sweep file, named by the output's sweep_path: written
+    // once the output is (an existing one is the same text).
+    if (args.ensemble && (outcome.wrote_output || outcome.already_complete))
+      write_file_atomically(ensemble_sweep_path(args.output), ensemble_text, true);
+    report_outcome(args, outcome, seconds, ranks, console);
+  }
   return outcome.failed > 0 ? kExitFailure : kExitOk;
 }
 
@@ -220,10 +260,42 @@ SweepCommands add_sweep_commands(CLI::App& app) {
   merge->add_flag("--force", args->merge_force, "replace an existing output file");
   merge->add_flag("-q,--quiet", args->merge_quiet, "print nothing but errors");
 
-  SweepCommands commands{sweep, merge, nullptr};
-  commands.run = [args, sweep, merge]() -> int {
+  auto* ensemble = app.add_subcommand(
+      "ensemble",
+      "run a scenario over draws from a calibration's posterior x replicates into one sweep "
+      "file (resumable; MPI-aware; paired: the same posterior and seed give every scenario the "
+      "same draws and seeds; see docs/OUTPUT.md)");
+  ensemble->add_option("scenario", args->scenario, "scenario YAML file")->required();
+  ensemble
+      ->add_option("--posterior", args->posterior,
+                   "calibration HDF5 file (mutsim calibrate) whose particles are the posterior")
+      ->required();
+  ensemble->add_option("--draws", args->draws, "posterior draws (systematic resampling)")
+      ->check(CLI::Range(int64_t{1}, int64_t{1000000}));
+  ensemble->add_option("-o,--output", args->output, "output HDF5 file (a sweep file)")->required();
+  ensemble->add_option("--set", args->overrides, "override a value of the scenario: KEY=VALUE")
+      ->allow_extra_args(false);
+  ensemble
+      ->add_option("--seed", args->seed,
+                   "ensemble seed: resampling and point seeds (default: the scenario's run.seed)")
+      ->check(CLI::Range(int64_t{0}, static_cast<int64_t>(kMaxSeed)));
+  ensemble->add_option("--replicates", args->replicates, "replicates per draw")
+      ->check(CLI::Range(int64_t{1}, int64_t{100000}));
+  ensemble->add_option("--threads", args->threads, "worker threads per process")
+      ->check(CLI::Range(1, 1024));
+  ensemble->add_flag("--force", args->force, "replace an existing output file");
+  ensemble->add_flag("--fresh", args->fresh,
+                     "discard part files left by an earlier run instead of resuming");
+  ensemble->add_flag("-q,--quiet", args->quiet, "print nothing but errors");
+
+  SweepCommands commands{sweep, merge, ensemble, nullptr};
+  commands.run = [args, sweep, merge, ensemble]() -> int {
     if (*sweep) return sweep_command(*args);
     if (*merge) return merge_command(*args);
+    if (*ensemble) {
+      args->ensemble = true;
+      return sweep_command(*args);
+    }
     return 1;
   };
   return commands;

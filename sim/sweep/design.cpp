@@ -251,7 +251,9 @@ Sweep load_sweep_text(const std::string& text, const std::string& path,
   const YAML::Node document = yaml::parse(text, path, kWhat);
   yaml::require_mapping(document, path, kWhat);
   const yaml::Value root(path, document, "");
-  root.expect_map({"scenario", "set", "seed", "replicates", "design", "description"});
+  // `ensemble` is written by `mutsim ensemble` (the posterior and the
+  // particle behind each point): recorded with the file's text, not read.
+  root.expect_map({"scenario", "set", "seed", "replicates", "design", "description", "ensemble"});
   Sweep sweep;
   sweep.path = path;
   sweep.text = text;
