@@ -264,7 +264,7 @@ SweepCommands add_sweep_commands(CLI::App& app) {
       "ensemble",
       "run a scenario over draws from a calibration's posterior x replicates into one sweep "
       "file (resumable; MPI-aware; paired: the same posterior and seed give every scenario the "
-      "same draws and seeds; see docs/OUTPUT.md)");
+      "same draws and seeds; see docs/CLUSTER.md)");
   ensemble->add_option("scenario", args->scenario, "scenario YAML file")->required();
   ensemble
       ->add_option("--posterior", args->posterior,
