@@ -221,6 +221,38 @@ int merge_command(const Args& args) {
   });
 }
 
+CLI::App* add_ensemble_subcommand(CLI::App& app, const std::shared_ptr<Args>& args) {
+  auto* ensemble = app.add_subcommand(
+      "ensemble",
+      "run a scenario over draws from a calibration's posterior x replicates into one sweep "
+      "file (resumable; MPI-aware; paired: the same posterior and seed give every scenario the "
+      "same draws and seeds; see docs/CLUSTER.md)");
+  ensemble->add_option("scenario", args->scenario, "scenario YAML file")->required();
+  ensemble
+      ->add_option("--posterior", args->posterior,
+                   "calibration HDF5 file (mutsim calibrate) whose particles are the posterior")
+      ->required();
+  ensemble->add_option("--draws", args->draws, "posterior draws (systematic resampling)")
+      ->check(CLI::Range(int64_t{1}, int64_t{1000000}));
+  ensemble->add_option("-o,--output", args->output, "output HDF5 file (a sweep file)")->required();
+  ensemble->add_option("--set", args->overrides, "override a value of the scenario: KEY=VALUE")
+      ->allow_extra_args(false);
+  ensemble
+      ->add_option("--seed", args->seed,
+                   "ensemble seed: resampling and point seeds (default: the scenario's run.seed)")
+      ->check(CLI::Range(int64_t{0}, static_cast<int64_t>(kMaxSeed)));
+  ensemble->add_option("--replicates", args->replicates, "replicates per draw")
+      ->check(CLI::Range(int64_t{1}, int64_t{100000}));
+  ensemble->add_option("--threads", args->threads, "worker threads per process")
+      ->check(CLI::Range(1, 1024));
+  ensemble->add_flag("--force", args->force, "replace an existing output file");
+  ensemble->add_flag("--fresh", args->fresh,
+                     "discard part files left by an earlier run instead of resuming");
+  ensemble->add_flag("-q,--quiet", args->quiet, "print nothing but errors");
+
+  return ensemble;
+}
+
 }  // namespace
 
 SweepCommands add_sweep_commands(CLI::App& app) {
@@ -260,33 +292,7 @@ SweepCommands add_sweep_commands(CLI::App& app) {
   merge->add_flag("--force", args->merge_force, "replace an existing output file");
   merge->add_flag("-q,--quiet", args->merge_quiet, "print nothing but errors");
 
-  auto* ensemble = app.add_subcommand(
-      "ensemble",
-      "run a scenario over draws from a calibration's posterior x replicates into one sweep "
-      "file (resumable; MPI-aware; paired: the same posterior and seed give every scenario the "
-      "same draws and seeds; see docs/CLUSTER.md)");
-  ensemble->add_option("scenario", args->scenario, "scenario YAML file")->required();
-  ensemble
-      ->add_option("--posterior", args->posterior,
-                   "calibration HDF5 file (mutsim calibrate) whose particles are the posterior")
-      ->required();
-  ensemble->add_option("--draws", args->draws, "posterior draws (systematic resampling)")
-      ->check(CLI::Range(int64_t{1}, int64_t{1000000}));
-  ensemble->add_option("-o,--output", args->output, "output HDF5 file (a sweep file)")->required();
-  ensemble->add_option("--set", args->overrides, "override a value of the scenario: KEY=VALUE")
-      ->allow_extra_args(false);
-  ensemble
-      ->add_option("--seed", args->seed,
-                   "ensemble seed: resampling and point seeds (default: the scenario's run.seed)")
-      ->check(CLI::Range(int64_t{0}, static_cast<int64_t>(kMaxSeed)));
-  ensemble->add_option("--replicates", args->replicates, "replicates per draw")
-      ->check(CLI::Range(int64_t{1}, int64_t{100000}));
-  ensemble->add_option("--threads", args->threads, "worker threads per process")
-      ->check(CLI::Range(1, 1024));
-  ensemble->add_flag("--force", args->force, "replace an existing output file");
-  ensemble->add_flag("--fresh", args->fresh,
-                     "discard part files left by an earlier run instead of resuming");
-  ensemble->add_flag("-q,--quiet", args->quiet, "print nothing but errors");
+  CLI::App* ensemble = add_ensemble_subcommand(app, args);
 
   SweepCommands commands{sweep, merge, ensemble, nullptr};
   commands.run = [args, sweep, merge, ensemble]() -> int {
