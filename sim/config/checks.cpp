@@ -149,6 +149,49 @@ void check_programmes(const Scenario& s, const CheckFailure& fail) {
     fail("programmes.support_fund.end", "is before start");
 }
 
+double weight_sum(const FormWeights& w) {
+  return w.employee_owned_company + w.community_interest_company + w.charity_social_enterprise +
+         w.partnership + w.joint_venture + w.governance_mutual;
+}
+
+double weight_product_sum(const FormWeights& a, const FormWeights& b) {
+  return a.employee_owned_company * b.employee_owned_company +
+         a.community_interest_company * b.community_interest_company +
+         a.charity_social_enterprise * b.charity_social_enterprise + a.partnership * b.partnership +
+         a.joint_venture * b.joint_venture + a.governance_mutual * b.governance_mutual;
+}
+
+FormWeights weight_product(const FormWeights& a, const FormWeights& b) {
+  return {a.employee_owned_company * b.employee_owned_company,
+          a.community_interest_company * b.community_interest_company,
+          a.charity_social_enterprise * b.charity_social_enterprise,
+          a.partnership * b.partnership,
+          a.joint_venture * b.joint_venture,
+          a.governance_mutual * b.governance_mutual};
+}
+
+/// Every proposal must be able to take a form: for each route and each type
+/// it admits, the product of their weights (and, for large proposals, the
+/// size weights) must leave some form with weight.
+void check_forms(const Scenario& s, const CheckFailure& fail) {
+  if (s.target.reading != "strict" && s.target.reading != "broad")
+    fail("target.reading", fmt::format("must be strict or broad, got '{}'", s.target.reading));
+  if (weight_sum(s.forms.large_proposal_weights) <= 0)
+    fail("forms.large_proposal_weights", "needs a positive weight for at least one form");
+  for (const auto& [route_name, route] : s.routes) {
+    for (const auto& type_name : route.org_types) {
+      const OrgType* type = find_named(s.population.org_types, type_name);
+      if (!type) continue;  // reported by check_routes
+      const FormWeights both = weight_product(route.form_weights, type->form_weights);
+      if (weight_sum(both) <= 0 || weight_product_sum(both, s.forms.large_proposal_weights) <= 0)
+        fail("routes." + route_name + ".form_weights",
+             fmt::format("times population.org_types.{}.form_weights (and "
+                         "forms.large_proposal_weights) leaves no form with weight",
+                         type_name));
+    }
+  }
+}
+
 void check_employment(const Scenario& s, const CheckFailure& fail) {
   const auto& points = s.employment.public_sector;
   if (points.empty()) fail("employment.public_sector", "needs at least one observation");
@@ -171,6 +214,7 @@ void check_scenario(const Scenario& s, const CheckFailure& fail) {
   check_routes(s, fail);
   check_commissioning(s, fail);
   check_programmes(s, fail);
+  check_forms(s, fail);
   check_employment(s, fail);
 }
 

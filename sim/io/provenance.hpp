@@ -18,7 +18,9 @@ inline constexpr int kFormatMajor = 1;
 // a weight column, /organisations a weight column, and
 // /organisations_sampled {replicates, organisations} says which each
 // replicate simulated.
-inline constexpr int kFormatMinor = 3;
+// 1.4: forms of mutuals (issue 13 item 1): /events has a form column; the
+// series of both readings of the target and of each form.
+inline constexpr int kFormatMinor = 4;
 
 struct Provenance {
   std::string scenario_path;

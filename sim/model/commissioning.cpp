@@ -1,5 +1,8 @@
 #include "sim/model/commissioning.hpp"
 
+#include <algorithm>
+
+#include "sim/model/forms.hpp"
 #include "sim/model/mutuals.hpp"
 
 namespace mutsim {
@@ -23,7 +26,7 @@ int draw_years(const std::vector<ContractLengthShare>& lengths, Stream& stream) 
   return lengths.back().years;  // shares sum to 1 within rounding
 }
 
-double retention_probability(const Scenario& s, Procurement procurement) {
+double route_retention(const Scenario& s, Procurement procurement) {
   const PerProcurement& r = s.commissioning.retention;
   switch (procurement) {
     case Procurement::DirectAward:
@@ -38,27 +41,45 @@ double retention_probability(const Scenario& s, Procurement procurement) {
   return 0;
 }
 
+}  // namespace
+
+double retention_probability(const Scenario& s, Procurement procurement, Form form) {
+  const FormTerms& terms = form_terms(s.forms, form);
+  // A competitive tender can demand capital the form lacks (Central Surrey
+  // Health lost the 2011 West Surrey bid largely on a GBP 10m bond): lost
+  // outright with tender_capital_shortfall_prob, else the usual chance.
+  const double capital = procurement == Procurement::CompetitiveTender
+                             ? 1.0 - terms.tender_capital_shortfall_prob
+                             : 1.0;
+  return std::min(1.0, capital * terms.retention_multiplier * route_retention(s, procurement));
+}
+
+namespace {
+
 void retender(ReplicateState& st, int32_t month, uint32_t id) {
   Stream stream(st.seed, st.replicate, static_cast<uint16_t>(month), id, Purpose::Retender);
   Mutual& m = st.mutuals[id];
   const uint32_t sector = st.population.organisations[m.org].sector;
   const ContractTerms terms = award_contract(st, sector, month, stream);
   st.tallies.retendered_this_month += st.weight(m.org);
-  const bool retained = stream.bernoulli(retention_probability(st.scenario, terms.procurement));
+  const bool retained =
+      stream.bernoulli(retention_probability(st.scenario, terms.procurement, m.form));
   if (retained) {
     m.procurement = terms.procurement;
     m.contract_end = month + 12 * terms.years;
     st.evidence.retained += st.weight(m.org);  // real-world retentions
     st.add_event(month, EventKind::ContractRetained, m.route, m.org, m.first_service, m.staff,
-                 m.whole_organisation);
+                 m.whole_organisation, static_cast<uint8_t>(m.form));
     if (stream.bernoulli(st.scenario.mutuals.growth_on_retention_prob)) grow_mutual(st, month, id);
     return;
   }
   st.tallies.lost_this_month += st.weight(m.org);
   st.evidence.lost += st.weight(m.org);
   st.add_event(month, EventKind::ContractLost, m.route, m.org, m.first_service, m.staff,
-               m.whole_organisation);
-  if (stream.bernoulli(st.scenario.mutuals.failure_on_loss_prob)) {
+               m.whole_organisation, static_cast<uint8_t>(m.form));
+  const double fail = std::min(1.0, form_terms(st.scenario.forms, m.form).failure_multiplier *
+                                        st.scenario.mutuals.failure_on_loss_prob);
+  if (stream.bernoulli(fail)) {
     fail_mutual(st, month, id);
     return;
   }
@@ -99,7 +120,7 @@ void found_mutual(ReplicateState& st, int32_t month, uint32_t id) {
   const auto mutual_id = static_cast<int32_t>(st.mutuals.size());
   st.mutuals.push_back({p.route, p.org, p.first_service, p.end_service, p.staff, month,
                         month + 12 * terms.years, terms.procurement, st.is_nhs(p.org),
-                        p.whole_organisation, true});
+                        p.whole_organisation, true, p.form});
   for (uint32_t s = p.first_service; s < p.end_service; ++s) {
     st.service_status[s] = ServiceStatus::InMutual;
     st.service_owner[s] = mutual_id;
@@ -107,7 +128,7 @@ void found_mutual(ReplicateState& st, int32_t month, uint32_t id) {
   st.tallies.spinouts_by_route[p.route] += st.weight(p.org);
   if (p.whole_organisation) st.tallies.whole_spinouts_by_route[p.route] += st.weight(p.org);
   st.add_event(month, EventKind::Spinout, p.route, p.org, p.first_service, p.staff,
-               p.whole_organisation);
+               p.whole_organisation, static_cast<uint8_t>(p.form));
 }
 
 void run_commissioning(ReplicateState& st, int32_t month) {

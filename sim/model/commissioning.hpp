@@ -19,6 +19,11 @@ struct ContractTerms {
 ContractTerms award_contract(const ReplicateState& state, uint32_t sector, int32_t month,
                              Stream& stream);
 
+/// Chance an incumbent mutual of `form` keeps a contract re-procured by
+/// `procurement`: the route's retention times the form's multiplier, and in a
+/// competitive tender times (1 - the form's capital shortfall chance).
+double retention_probability(const Scenario& scenario, Procurement procurement, Form form);
+
 /// Turns proposal `id` into a mutual with its first contract.
 void found_mutual(ReplicateState& state, int32_t month, uint32_t id);
 

@@ -41,9 +41,10 @@ bool ReplicateState::is_nhs(uint32_t org) const {
 }
 
 void ReplicateState::add_event(int32_t month, EventKind kind, uint32_t route, uint32_t org,
-                               uint32_t service, uint64_t agents, bool whole_organisation) {
+                               uint32_t service, uint64_t agents, bool whole_organisation,
+                               uint8_t form) {
   events.push_back({replicate, month, kind, route, org, service, static_cast<double>(agents),
-                    weight(org), whole_organisation});
+                    weight(org), whole_organisation, form});
 }
 
 }  // namespace mutsim

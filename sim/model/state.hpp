@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "sim/config/scenario.hpp"
+#include "sim/model/forms.hpp"
 #include "sim/model/population.hpp"
 #include "sim/model/scenario_index.hpp"
 
@@ -51,6 +52,8 @@ struct Proposal {
   bool whole_organisation;
   bool funded;
   bool pathfinder;
+  Form form;              // chosen on entry (sim/model/forms)
+  bool large_conversion;  // a board-led conversion of a large trust (the lever)
 };
 
 struct Mutual {
@@ -65,6 +68,7 @@ struct Mutual {
   bool nhs;
   bool whole_organisation;
   bool active;
+  Form form;  // its proposal's
 };
 
 enum class EventKind : uint8_t {
@@ -92,6 +96,7 @@ struct Event {
   double staff;   // people in the units concerned (a kept organisation is complete)
   double weight;  // real-world events this row stands for (its organisation's weight)
   bool whole_organisation;
+  uint8_t form;  // a Form, or kNoForm
 };
 
 /// Remembered contract outcomes of mutuals, decaying with memory_months.
@@ -163,7 +168,7 @@ struct ReplicateState {
   /// this organisation's stands for: its inverse inclusion probability.
   double weight(uint32_t org) const { return population.weight(org); }
   void add_event(int32_t month, EventKind kind, uint32_t route, uint32_t org, uint32_t service,
-                 uint64_t agents, bool whole_organisation);
+                 uint64_t agents, bool whole_organisation, uint8_t form = kNoForm);
 };
 
 }  // namespace mutsim

@@ -50,6 +50,9 @@ enum class Purpose : uint16_t {
   // A route's wind-down closures (sim/model/pipeline): (seed, replicate,
   // month, proposal).
   RouteWindDown,
+  // The form a proposal takes (sim/model/forms): (seed, replicate, month,
+  // proposal).
+  FormChoice,
 };
 
 /// Month value used for draws made while building the population.
