@@ -143,10 +143,54 @@ void describe(V& v, BetaDist& p) {
   v.num(p.beta, {.key = "beta", .def = 2, .lo = 0.01, .hi = 1000, .meaning = "Beta shape b"});
 }
 
+/// Issue 13 item 5: what a service unit does. Each unit draws one line at
+/// population build from the shares its organisation type has here.
+struct OrgTypeShare {
+  std::string org_type;
+  double share;
+};
+template <class V>
+void describe(V& v, OrgTypeShare& p) {
+  v.text(p.org_type, {.key = "org_type",
+                      .meaning = "organisation type whose units can be on "
+                                 "this line"});
+  v.num(p.share, {.key = "share",
+                  .lo = 0,
+                  .hi = 1,
+                  .unit = "fraction",
+                  .meaning = "share of that type's service units on this line (each type's "
+                             "shares over all lines sum to 1)"});
+}
+
+struct ServiceLine {
+  std::string label;
+  double aqp_share;
+  bool reservable;
+  std::vector<OrgTypeShare> org_types;
+};
+template <class V>
+void describe(V& v, ServiceLine& p) {
+  v.text(p.label, {.key = "label", .def = "", .meaning = "human-readable name"});
+  v.num(p.aqp_share,
+        {.key = "aqp_share",
+         .def = 0,
+         .lo = 0,
+         .hi = 1,
+         .unit = "fraction",
+         .meaning = "share of commissioners who opened this line to Any Qualified Provider "
+                    "(used when commissioning.any_qualified_provider.by_service_line)"});
+  v.flag(p.reservable, {.key = "reservable",
+                        .def = 0.0,
+                        .meaning = "a health, social or cultural service that Article 77 "
+                                   "(PCR 2015 reg. 77) lets an authority reserve for mutuals"});
+  v.list(p.org_types, "org_types", "organisation types with units on this line, and shares");
+}
+
 struct Population {
   double scale;
   std::vector<Named<Sector>> sectors;
   std::vector<Named<OrgType>> org_types;
+  std::vector<Named<ServiceLine>> service_lines;
 };
 template <class V>
 void describe(V& v, Population& p) {
@@ -160,6 +204,9 @@ void describe(V& v, Population& p) {
                   .source = "run setting"});
   v.table(p.sectors, "sectors", "public-sector employers grouped by sector");
   v.table(p.org_types, "org_types", "organisation types with counts and size distributions");
+  v.optional_table(p.service_lines, "service_lines",
+                   "service lines and their shares of each type's units (absent: units have "
+                   "no line)");
 }
 
 struct StaffTraits {
@@ -638,16 +685,55 @@ void describe(V& v, ContractLengthShare& p) {
                   .meaning = "share of awards with this length"});
 }
 
+struct CommissioningPeriod;
+template <class V>
+void describe_transition(V& v, CommissioningPeriod& p);
+
 struct CommissioningPeriod {
   Month from;
   std::vector<ContractLengthShare> contract_years;
   PerProcurement route_shares;
+  std::string label = "";
+  double transition_uncertainty = 0;
+  int transition_lead_months = 0;
+  int transition_months = 0;
 };
 template <class V>
 void describe(V& v, CommissioningPeriod& p) {
   v.date(p.from, {.key = "from", .meaning = "first month these terms apply"});
   v.list(p.contract_years, "contract_years", "distribution of contract lengths (shares sum to 1)");
   v.record(p.route_shares, "route_shares", "share of awards by procurement route (sum to 1)");
+  describe_transition(v, p);
+}
+
+/// Issue 13 item 6: a period's own uncertainty around its start (the PCT ->
+/// CCG transition of Apr 2013), added to procurement uncertainty.
+template <class V>
+void describe_transition(V& v, CommissioningPeriod& p) {
+  v.text(p.label, {.key = "label", .def = "", .meaning = "name of the period (e.g. pct, ccg)"});
+  v.num(p.transition_uncertainty,
+        {.key = "transition_uncertainty",
+         .def = 0,
+         .lo = 0,
+         .hi = 1,
+         .unit = "uncertainty",
+         .meaning = "procurement uncertainty added at the period's start (a new commissioner "
+                    "whose use of the routes is unclear), rising over transition_lead_months "
+                    "before and falling over transition_months after"});
+  v.num(p.transition_lead_months, {.key = "transition_lead_months",
+                                   .def = 0,
+                                   .lo = 0,
+                                   .hi = 120,
+                                   .unit = "months",
+                                   .meaning = "months before `from` over which the transition "
+                                              "uncertainty rises linearly (announced change)"});
+  v.num(p.transition_months, {.key = "transition_months",
+                              .def = 0,
+                              .lo = 0,
+                              .hi = 600,
+                              .unit = "months",
+                              .meaning = "months after `from` over which it falls linearly to "
+                                         "0 (0: it lasts while the period is in force)"});
 }
 
 struct CommissioningSchedule {
@@ -658,10 +744,51 @@ void describe(V& v, CommissioningSchedule& p) {
   v.list(p.periods, "periods", "terms in force from each date, in date order");
 }
 
+/// Issue 13 item 5: Any Qualified Provider by service line, and the
+/// incumbent's volume risk under it.
+struct AnyQualifiedProvider {
+  std::optional<Month> start;
+  bool by_service_line;
+  bool incumbent_accredited;
+  double volume_loss_prob;
+  double failure_on_volume_loss_prob;
+};
+template <class V>
+void describe(V& v, AnyQualifiedProvider& p) {
+  v.date(p.start, {.key = "start",
+                   .meaning = "first month of AQP awards (absent: whenever a period's "
+                              "route_shares give AQP a share)"});
+  v.flag(p.by_service_line,
+         {.key = "by_service_line",
+          .def = 0.0,
+          .meaning = "AQP applies to a unit with its line's aqp_share in periods whose AQP share "
+                     "is positive (false: the period's AQP share applies to every unit)"});
+  v.flag(p.incumbent_accredited,
+         {.key = "incumbent_accredited",
+          .def = 0.0,
+          .meaning = "an incumbent re-procured by AQP keeps its accreditation and faces a volume "
+                     "risk (false: it keeps the contract with retention.any_qualified_provider)"});
+  v.num(p.volume_loss_prob, {.key = "volume_loss_prob",
+                             .def = 0.2,
+                             .lo = 0,
+                             .hi = 1,
+                             .unit = "probability",
+                             .meaning = "chance an accredited incumbent loses volume to other "
+                                        "qualified providers at an AQP re-procurement"});
+  v.num(p.failure_on_volume_loss_prob,
+        {.key = "failure_on_volume_loss_prob",
+         .def = 0.4,
+         .lo = 0,
+         .hi = 1,
+         .unit = "probability",
+         .meaning = "chance the revenue shortfall of a volume loss makes the mutual fail"});
+}
+
 struct Commissioning {
   std::vector<Named<CommissioningSchedule>> sectors;
   PerProcurement retention;
   PerProcurement uncertainty;
+  AnyQualifiedProvider any_qualified_provider;
 };
 template <class V>
 void describe(V& v, Commissioning& p) {
@@ -670,6 +797,8 @@ void describe(V& v, Commissioning& p) {
            "chance an incumbent mutual keeps its contract when re-procured by each route");
   v.record(p.uncertainty, "uncertainty",
            "procurement uncertainty staff perceive from each route, in [0,1]");
+  v.record(p.any_qualified_provider, "any_qualified_provider",
+           "Any Qualified Provider by service line (issue 13 item 5)");
 }
 
 struct MutualParams {
@@ -816,7 +945,35 @@ struct ReservedContracts {
   double share;
   double retention;
   std::vector<std::string> sectors;
+  std::string rules;
+  int repeat_bar_years;
+  std::vector<std::string> deferred_sectors;
+  std::optional<Month> deferred_start;
 };
+
+/// Issue 13 item 7: the rules of Article 77 (PCR 2015 reg. 77) or the old
+/// permanent share of every award.
+template <class V>
+void describe_reserved_rules(V& v, ReservedContracts& p) {
+  v.text(p.rules, {.key = "rules",
+                   .def = "permanent_share",
+                   .meaning = "article77: only reservable service lines, one reserved term of at "
+                              "most 3 years, none again within repeat_bar_years; "
+                              "permanent_share: a share of every award in the sectors"});
+  v.num(p.repeat_bar_years, {.key = "repeat_bar_years",
+                             .def = 3,
+                             .lo = 0,
+                             .hi = 50,
+                             .unit = "years",
+                             .meaning = "article77: no reserved award to a mutual that had one "
+                                        "from the same authority in this many past years",
+                             .source = "PCR 2015 reg. 77(4)(d): 3 years"});
+  v.names(p.deferred_sectors, "deferred_sectors",
+          "article77: sectors where the rule applies only from deferred_start");
+  v.date(p.deferred_start, {.key = "deferred_start",
+                            .meaning = "article77: first month in deferred_sectors (NHS health "
+                                       "services: light-touch rules from 18 Apr 2016)"});
+}
 template <class V>
 void describe(V& v, ReservedContracts& p) {
   v.flag(p.enabled, {.key = "enabled", .def = 1.0, .meaning = "switch on or off"});
@@ -843,6 +1000,7 @@ void describe(V& v, ReservedContracts& p) {
                       .unit = "probability",
                       .meaning = "chance an incumbent mutual keeps a reserved contract"});
   v.names(p.sectors, "sectors", "sectors whose health and social service contracts qualify");
+  describe_reserved_rules(v, p);
 }
 
 struct LargeTrustConversion {

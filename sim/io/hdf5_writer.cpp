@@ -6,6 +6,7 @@
 
 #include "sim/io/h5/write.hpp"
 #include "sim/io/netcdf_dims.hpp"
+#include "sim/model/service_lines.hpp"
 
 namespace mutsim {
 namespace {
@@ -77,6 +78,11 @@ void write_events(hid_t file, const RunResult& result, const Scenario& scenario)
   table.add_f64("weight", [&](size_t i) { return events[i].weight; });
   table.add_u8("whole_organisation",
                [&](size_t i) { return static_cast<uint8_t>(events[i].whole_organisation); });
+  // Format 1.4 (issue 13 item 5): the unit's service line, "" for a whole
+  // organisation or a unit on no line.
+  table.add_text(
+      "service_line", kNameTextSize,
+      [&](size_t i) { return service_line_name(scenario, events[i].service_line); }, kAscii);
   table.write(file, "events", table_layout(events.size()));
 }
 

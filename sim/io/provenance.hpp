@@ -18,7 +18,9 @@ inline constexpr int kFormatMajor = 1;
 // a weight column, /organisations a weight column, and
 // /organisations_sampled {replicates, organisations} says which each
 // replicate simulated.
-inline constexpr int kFormatMinor = 3;
+// 1.4: service lines (issue 13 items 5-7): /events has a service_line
+// column and the event kind aqp_volume_loss; the commissioning series.
+inline constexpr int kFormatMinor = 4;
 
 struct Provenance {
   std::string scenario_path;

@@ -101,6 +101,43 @@ size_t measure_climate(const ReplicateState& st, std::span<double> out, size_t i
   return i;
 }
 
+/// Issue 13 items 5-7: service lines, the commissioning periods and their
+/// transition uncertainty, AQP volume losses and Article 77's reserved terms.
+void append_commissioning_catalogue(const Scenario& s, std::vector<SeriesInfo>& c) {
+  c.push_back({"aqp_volume_losses_cumulative", "contracts",
+               "AQP re-procurements where the accredited incumbent mutual lost volume"});
+  c.push_back({"reserved_awards_cumulative", "contracts", "reserved awards to mutuals"});
+  c.push_back({"reserved_barred_cumulative", "contracts",
+               "awards open to reservation that Article 77's repeat bar kept open to competition"});
+  for (const auto& [sector, _] : s.population.sectors) {
+    c.push_back({"commissioning_period_" + sector, "index",
+                 "0-based commissioning period in force for " + sector});
+    c.push_back({"commissioning_transition_uncertainty_" + sector, "uncertainty",
+                 "transition uncertainty added to " + sector + "'s procurement uncertainty"});
+  }
+  for (const auto& [line, _] : s.population.service_lines) {
+    c.push_back({"proposals_" + line + "_cumulative", "proposals",
+                 "proposals of units on service line " + line});
+    c.push_back({"abandoned_" + line + "_cumulative", "proposals",
+                 "abandoned proposals on service line " + line});
+    c.push_back({"spinouts_" + line + "_cumulative", "mutuals",
+                 "spin-outs of units on service line " + line});
+  }
+}
+
+size_t measure_commissioning(const ReplicateState& st, std::span<double> out, size_t i) {
+  const Tallies& t = st.tallies;
+  for (double v : {t.aqp_volume_losses, t.reserved_awards, t.reserved_barred}) out[i++] = v;
+  for (size_t k = 0; k < st.scenario.population.sectors.size(); ++k) {
+    out[i++] = st.climate.commissioning_period[k];
+    out[i++] = st.climate.transition_uncertainty[k];
+  }
+  for (size_t l = 0; l < st.scenario.population.service_lines.size(); ++l)
+    for (double v : {t.proposals_by_line[l], t.abandoned_by_line[l], t.spinouts_by_line[l]})
+      out[i++] = v;
+  return i;
+}
+
 }  // namespace
 
 double interpolate(const std::vector<SeriesPoint>& points, Month date) {
@@ -157,6 +194,7 @@ std::vector<SeriesInfo> series_catalogue(const Scenario& s) {
                  "whole-organisation share of spin-outs on route " + route + " (0 before any)"});
   }
   append_climate_catalogue(s, c);
+  append_commissioning_catalogue(s, c);
   return c;
 }
 
@@ -201,6 +239,7 @@ void measure_month(const ReplicateState& st, int32_t month, std::span<double> ou
           t.spinouts_by_route[r] > 0 ? t.whole_spinouts_by_route[r] / t.spinouts_by_route[r] : 0.0})
       out[i++] = v;
   i = measure_climate(st, out, i);
+  i = measure_commissioning(st, out, i);
   assert(i == out.size());  // the catalogue and this list must match
 }
 

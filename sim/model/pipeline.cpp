@@ -180,7 +180,8 @@ double proposal_support(const ReplicateState& st, const Proposal& p) {
 
 double proposal_viability(const ReplicateState& st, const Proposal& p) {
   const PipelineParams& pp = st.scenario.pipeline;
-  const ContractOutlook outlook = route_outlook(st, p.route, st.org_type[p.org]);
+  const ContractOutlook outlook = route_outlook(
+      st, p.route, st.org_type[p.org], st.contract_line(p.whole_organisation, p.first_service));
   const double quorum = p.whole_organisation ? pp.whole_organisation_quorum : pp.quorum;
   const double people = std::max(1.0, static_cast<double>(p.staff));
   return pp.coef_contract * outlook.security - pp.coef_procurement * outlook.uncertainty +
