@@ -153,9 +153,13 @@ Quantity read_quantity(const Node& item, bool allow_target_date) {
 
 }  // namespace
 
+std::string parameter_value_text(double value, bool integer) {
+  if (integer) return fmt::format("{}", static_cast<int64_t>(std::llround(value)));
+  return fmt::format("{:.17g}", value);
+}
+
 std::string parameter_override(const FreeParameter& p, double value) {
-  if (p.integer) return fmt::format("{}={}", p.key, static_cast<int64_t>(std::llround(value)));
-  return fmt::format("{}={:.17g}", p.key, value);
+  return p.key + "=" + parameter_value_text(value, p.integer);
 }
 
 std::string CalibrationConfig::method_name() const {

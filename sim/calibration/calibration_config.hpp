@@ -59,5 +59,8 @@ SensitivityConfig load_sensitivity_text(const std::string& text, const std::stri
 /// The override "key=value" for a parameter value (17 significant digits,
 /// rounded first for integer parameters).
 std::string parameter_override(const FreeParameter& p, double value);
+/// The value as that override writes it: a whole number for an integer
+/// parameter, else 17 significant digits (exact for a double).
+std::string parameter_value_text(double value, bool integer);
 
 }  // namespace mutsim::calibration

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <numeric>
 
+#include "sim/calibration/calibration_config.hpp"
 #include "sim/calibration/calibration_io.hpp"
 #include "sim/config/loader.hpp"
 #include "sim/io/h5/read.hpp"
@@ -70,10 +71,10 @@ std::string fingerprint_of(const Posterior& p) {
   return f.hex();
 }
 
+/// A draw's value as a calibration override writes it, so an ensemble runs
+/// the particle exactly as the calibration evaluated it.
 std::string value_text(const Posterior& p, size_t particle, size_t k) {
-  const double v = p.value(particle, k);
-  if (p.integer[k]) return fmt::format("{}", static_cast<int64_t>(std::llround(v)));
-  return fmt::format("{:.17g}", v);
+  return parameter_value_text(p.value(particle, k), p.integer[k]);
 }
 
 /// Every draw as a scenario, so a key the scenario lacks or a value outside
