@@ -100,7 +100,7 @@ def test_run_returns_replicates_by_time_with_units_and_provenance():
     assert list(ds.date.values[:2]) == ["2010-01", "2010-02"]
     assert list(ds.replicate.values) == [0, 1, 2]
     assert ds.attrs["seed"] == 11 and ds.attrs["replicates"] == 3
-    assert ds.attrs["format_version"] == mutsim.FORMAT_VERSION == "1.3"
+    assert ds.attrs["format_version"] == mutsim.FORMAT_VERSION == "1.4"
     assert "run.seed=11\nrun.replicates=3" in ds.attrs["overrides"]
     assert ds.attrs["git_commit"] == mutsim.git_commit
     assert float(ds.spinouts_cumulative[:, -1].max()) > 0  # the quick run does something

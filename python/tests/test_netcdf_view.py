@@ -29,7 +29,7 @@ def test_xarray_opens_a_run_file_with_named_dimensions_and_coordinates(cli_run):
     assert ds.fund_spent_gbp.attrs["units"] == "GBP"
     assert ds.events.dims == ("event",)
     assert ds.organisations_sampled.dims == ("replicate", "organisation")
-    assert ds.attrs["format_version"] == "1.3"
+    assert ds.attrs["format_version"] == "1.4"
     # CF time: a month chosen by its label.
     assert float(share.sel(month="2011-03", replicate=2)) == \
         float(mine.share_in_mutuals.sel(time="2011-03", replicate=2))

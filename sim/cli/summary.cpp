@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "sim/model/forms.hpp"
 #include "sim/util/errors.hpp"
 
 namespace mutsim {
@@ -36,6 +37,20 @@ std::vector<std::string> split_routes(const std::string& text) {
 nlohmann::ordered_json number(double value) {
   if (!std::isfinite(value)) return nullptr;
   return value;
+}
+
+double median_at(const RunFile& run, const std::string& name, size_t month) {
+  return quantile(column(series(run, name), month), 0.5);
+}
+
+void add_forms(const RunFile& run, Headline& h) {
+  h.has_forms = run.series.count("share_in_mutuals_strict") > 0;
+  if (!h.has_forms) return;
+  h.share_strict_median = median_at(run, "share_in_mutuals_strict", h.target_month);
+  h.share_broad_median = median_at(run, "share_in_mutuals_broad", h.target_month);
+  for (const char* form : kFormNames)
+    h.forms.push_back({form, median_at(run, std::string("mutuals_active_") + form, h.target_month),
+                       median_at(run, std::string("staff_in_mutuals_") + form, h.target_month)});
 }
 
 }  // namespace
@@ -92,6 +107,7 @@ Headline compute_headline(const RunFile& run) {
   h.mutuals_active_median = quantile(column(series(run, "mutuals_active"), h.target_month), 0.5);
   h.mutuals_active_nhs_median =
       quantile(column(series(run, "mutuals_active_nhs"), h.target_month), 0.5);
+  add_forms(run, h);
   return h;
 }
 
@@ -121,6 +137,15 @@ std::string format_headline_text(const RunFile& run, const Headline& h) {
                   h.mutuals_active_median, h.mutuals_active_nhs_median);
   for (const auto& [route, count] : h.spinouts_by_route)
     out += fmt::format("  spin-outs via {:<29}{:.0f}\n", route, count);
+  if (h.has_forms) {
+    out += fmt::format("  share, strict reading (outside the public body)  {:.4f}\n",
+                       h.share_strict_median);
+    out += fmt::format("  share, broad reading (incl. governance mutuals)  {:.4f}\n",
+                       h.share_broad_median);
+    for (const auto& row : h.forms)
+      out += fmt::format("  form {:<27}{:>5.0f} mutuals {:>9.0f} staff\n", row.form, row.mutuals,
+                         row.staff);
+  }
   out += "(medians across replicates)\n";
   return out;
 }
@@ -130,28 +155,35 @@ std::string format_headline_json(const RunFile& run, const Headline& h) {
   for (const auto& [route, count] : h.spinouts_by_route) routes[route] = number(count);
   const double probability =
       h.replicates ? static_cast<double>(h.reached) / static_cast<double>(h.replicates) : 0.0;
-  const nlohmann::ordered_json out = {
-      {"file", run.path},
-      {"scenario", run.text.at("scenario_path")},
-      {"seed", run.seed},
-      {"replicates", run.replicates},
-      {"scale", number(run.scale)},
-      {"target_share", number(h.target_share)},
-      {"target_date", h.target_date},
-      {"evaluated_at", run.dates[h.target_month]},
-      {"target_in_horizon", h.target_in_horizon},
-      {"share_median", number(h.share_median)},
-      {"share_p05", number(h.share_p05)},
-      {"share_p95", number(h.share_p95)},
-      {"staff_in_mutuals_median", number(h.staff_median)},
-      {"gap_workers_median", number(h.gap_median)},
-      {"reached", h.reached},
-      {"probability_reached", number(probability)},
-      {"probability_low", number(h.reached_interval.low)},
-      {"probability_high", number(h.reached_interval.high)},
-      {"mutuals_active_median", number(h.mutuals_active_median)},
-      {"mutuals_active_nhs_median", number(h.mutuals_active_nhs_median)},
-      {"spinouts_by_route", routes}};
+  nlohmann::ordered_json out = {{"file", run.path},
+                                {"scenario", run.text.at("scenario_path")},
+                                {"seed", run.seed},
+                                {"replicates", run.replicates},
+                                {"scale", number(run.scale)},
+                                {"target_share", number(h.target_share)},
+                                {"target_date", h.target_date},
+                                {"evaluated_at", run.dates[h.target_month]},
+                                {"target_in_horizon", h.target_in_horizon},
+                                {"share_median", number(h.share_median)},
+                                {"share_p05", number(h.share_p05)},
+                                {"share_p95", number(h.share_p95)},
+                                {"staff_in_mutuals_median", number(h.staff_median)},
+                                {"gap_workers_median", number(h.gap_median)},
+                                {"reached", h.reached},
+                                {"probability_reached", number(probability)},
+                                {"probability_low", number(h.reached_interval.low)},
+                                {"probability_high", number(h.reached_interval.high)},
+                                {"mutuals_active_median", number(h.mutuals_active_median)},
+                                {"mutuals_active_nhs_median", number(h.mutuals_active_nhs_median)},
+                                {"spinouts_by_route", routes}};
+  if (h.has_forms) {
+    nlohmann::ordered_json forms = nlohmann::ordered_json::object();
+    for (const auto& row : h.forms)
+      forms[row.form] = {{"mutuals", number(row.mutuals)}, {"staff", number(row.staff)}};
+    out["share_strict_median"] = number(h.share_strict_median);
+    out["share_broad_median"] = number(h.share_broad_median);
+    out["forms"] = forms;
+  }
   // Invalid UTF-8 in a path or name is replaced rather than thrown on.
   return out.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
 }

@@ -30,6 +30,16 @@ struct Headline {
   std::vector<std::pair<std::string, double>> spinouts_by_route;  // median at target date
   double mutuals_active_median = 0;
   double mutuals_active_nhs_median = 0;
+  // Format 1.4 (forms of mutuals): the share under both readings of the
+  // target and each form's active mutuals and staff (medians); absent in
+  // older files.
+  bool has_forms = false;
+  double share_strict_median = 0, share_broad_median = 0;
+  struct FormRow {
+    std::string form;
+    double mutuals, staff;
+  };
+  std::vector<FormRow> forms;
 };
 
 Headline compute_headline(const RunFile& run);

@@ -56,6 +56,31 @@ void check_names(const std::vector<std::string>& names, const std::vector<Named<
   for (const auto& name : names) require_known(types, name, path, "organisation type", fail);
 }
 
+/// Each line's types are known and listed once; each type's shares over all
+/// lines sum to 1, or the type is on no line (its units have none).
+void check_service_lines(const Scenario& s, const CheckFailure& fail) {
+  const auto& lines = s.population.service_lines;
+  check_identifiers(lines, "population.service_lines", fail);
+  std::vector<double> total(s.population.org_types.size(), 0.0);
+  for (const auto& [name, line] : lines) {
+    const std::string path = "population.service_lines." + name + ".org_types";
+    std::set<std::string> seen;
+    for (size_t i = 0; i < line.org_types.size(); ++i) {
+      const std::string item = fmt::format("{}[{}].org_type", path, i);
+      const std::string& type = line.org_types[i].org_type;
+      require_known(s.population.org_types, type, item, "organisation type", fail);
+      if (!seen.insert(type).second) fail(item, fmt::format("'{}' appears twice", type));
+      const int t = index_of_named(s.population.org_types, type);
+      if (t >= 0) total[t] += line.org_types[i].share;
+    }
+  }
+  for (size_t t = 0; t < total.size(); ++t)
+    if (total[t] != 0 && std::abs(total[t] - 1.0) > kShareSumTolerance)
+      fail("population.service_lines",
+           fmt::format("the shares of organisation type '{}' must sum to 1 over the lines, got {}",
+                       s.population.org_types[t].name, total[t]));
+}
+
 void check_population(const Scenario& s, const CheckFailure& fail) {
   if (s.population.sectors.empty()) fail("population.sectors", "needs at least one sector");
   if (s.population.org_types.empty()) fail("population.org_types", "needs at least one type");
@@ -77,6 +102,7 @@ void check_population(const Scenario& s, const CheckFailure& fail) {
     }
   }
   check_divestment_chains(s.population.org_types, fail);
+  check_service_lines(s, fail);
 }
 
 void check_routes(const Scenario& s, const CheckFailure& fail) {
@@ -145,8 +171,63 @@ void check_programmes(const Scenario& s, const CheckFailure& fail) {
   for (const auto& sector : p.reserved_contracts.sectors)
     require_known(s.population.sectors, sector, "programmes.reserved_contracts.sectors", "sector",
                   fail);
+  const ReservedContracts& r = p.reserved_contracts;
+  if (r.rules != "article77" && r.rules != "permanent_share")
+    fail("programmes.reserved_contracts.rules",
+         fmt::format("'{}' is not article77 or permanent_share", r.rules));
+  if (r.rules == "article77" && r.max_years > 3)
+    fail("programmes.reserved_contracts.max_years",
+         fmt::format("Article 77 reserves contracts for at most 3 years, got {}", r.max_years));
+  for (const auto& sector : r.deferred_sectors)
+    require_known(s.population.sectors, sector, "programmes.reserved_contracts.deferred_sectors",
+                  "sector", fail);
+  if (!r.deferred_sectors.empty() && !r.deferred_start)
+    fail("programmes.reserved_contracts.deferred_start", "required when deferred_sectors is set");
   if (p.support_fund.end && *p.support_fund.end < p.support_fund.start)
     fail("programmes.support_fund.end", "is before start");
+}
+
+double weight_sum(const FormWeights& w) {
+  return w.employee_owned_company + w.community_interest_company + w.charity_social_enterprise +
+         w.partnership + w.joint_venture + w.governance_mutual;
+}
+
+double weight_product_sum(const FormWeights& a, const FormWeights& b) {
+  return a.employee_owned_company * b.employee_owned_company +
+         a.community_interest_company * b.community_interest_company +
+         a.charity_social_enterprise * b.charity_social_enterprise + a.partnership * b.partnership +
+         a.joint_venture * b.joint_venture + a.governance_mutual * b.governance_mutual;
+}
+
+FormWeights weight_product(const FormWeights& a, const FormWeights& b) {
+  return {a.employee_owned_company * b.employee_owned_company,
+          a.community_interest_company * b.community_interest_company,
+          a.charity_social_enterprise * b.charity_social_enterprise,
+          a.partnership * b.partnership,
+          a.joint_venture * b.joint_venture,
+          a.governance_mutual * b.governance_mutual};
+}
+
+/// Every proposal must be able to take a form: for each route and each type
+/// it admits, the product of their weights (and, for large proposals, the
+/// size weights) must leave some form with weight.
+void check_forms(const Scenario& s, const CheckFailure& fail) {
+  if (s.target.reading != "strict" && s.target.reading != "broad")
+    fail("target.reading", fmt::format("must be strict or broad, got '{}'", s.target.reading));
+  if (weight_sum(s.forms.large_proposal_weights) <= 0)
+    fail("forms.large_proposal_weights", "needs a positive weight for at least one form");
+  for (const auto& [route_name, route] : s.routes) {
+    for (const auto& type_name : route.org_types) {
+      const OrgType* type = find_named(s.population.org_types, type_name);
+      if (!type) continue;  // reported by check_routes
+      const FormWeights both = weight_product(route.form_weights, type->form_weights);
+      if (weight_sum(both) <= 0 || weight_product_sum(both, s.forms.large_proposal_weights) <= 0)
+        fail("routes." + route_name + ".form_weights",
+             fmt::format("times population.org_types.{}.form_weights (and "
+                         "forms.large_proposal_weights) leaves no form with weight",
+                         type_name));
+    }
+  }
 }
 
 void check_employment(const Scenario& s, const CheckFailure& fail) {
@@ -171,6 +252,7 @@ void check_scenario(const Scenario& s, const CheckFailure& fail) {
   check_routes(s, fail);
   check_commissioning(s, fail);
   check_programmes(s, fail);
+  check_forms(s, fail);
   check_employment(s, fail);
 }
 

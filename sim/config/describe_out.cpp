@@ -52,6 +52,10 @@ class YamlEmitterVisitor {
     out_ << YAML::EndMap;
   }
   template <class T>
+  void optional_table(std::vector<Named<T>>& field, std::string_view key, std::string_view m) {
+    table(field, key, m);
+  }
+  template <class T>
   void list(std::vector<T>& field, std::string_view key, std::string_view) {
     out_ << YAML::Key << std::string(key) << YAML::Value << YAML::BeginSeq;
     for (auto& item : field) map(item);
@@ -118,6 +122,11 @@ class MarkdownVisitor {
   template <class T>
   void table(std::vector<Named<T>>&, std::string_view key, std::string_view meaning) {
     row(key, "table", "required", "", "", meaning, "");
+    nested<T>(path(key) + ".NAME");
+  }
+  template <class T>
+  void optional_table(std::vector<Named<T>>&, std::string_view key, std::string_view meaning) {
+    row(key, "table", "empty", "", "", meaning, "");
     nested<T>(path(key) + ".NAME");
   }
   template <class T>

@@ -94,6 +94,10 @@ class KeyLister {
     keys.emplace_back(key);
   }
   template <class T>
+  void optional_table(T&, std::string_view key, std::string_view) {
+    keys.emplace_back(key);
+  }
+  template <class T>
   void list(T&, std::string_view key, std::string_view) {
     keys.emplace_back(key);
   }
@@ -208,7 +212,20 @@ class YamlReader {
 
   template <class T>
   void table(std::vector<Named<T>>& field, std::string_view key, std::string_view) {
+    read_table(field, key, true);
+  }
+
+  /// A table that may be absent (then empty), e.g. population.service_lines.
+  template <class T>
+  void optional_table(std::vector<Named<T>>& field, std::string_view key, std::string_view) {
+    read_table(field, key, false);
+  }
+
+  template <class T>
+  void read_table(std::vector<Named<T>>& field, std::string_view key, bool required) {
     const std::string path = join_path(path_, key);
+    field.clear();
+    if (!required && (!child(key).IsDefined() || child(key).IsNull())) return;
     YAML::Node value = required_child(key, path);
     if (!value.IsMap())
       fail(origins_, path, value,

@@ -49,6 +49,161 @@ void describe(V& v, RunSettings& p) {
                        .source = "run setting"});
 }
 
+// ---------------------------------------------------------------- forms of mutuals
+// Issue 13 item 1. The government's definition of a mutual "includes
+// charities, social enterprises, community interest companies, partnerships,
+// and joint ventures", and employee control may be ownership or "enhanced
+// governance arrangements, including employee councils and elected board
+// members" (pathfinder seed). The six forms are fixed (sim/model/forms.hpp);
+// their terms and the weights that choose among them come from the scenario.
+
+/// A weight per form; a proposal's choice multiplies its route's, its
+/// organisation type's and (when large) the size weights, then normalises.
+struct FormWeights {
+  double employee_owned_company;
+  double community_interest_company;
+  double charity_social_enterprise;
+  double partnership;
+  double joint_venture;
+  double governance_mutual;
+};
+template <class V>
+void describe(V& v, FormWeights& p) {
+  v.num(p.employee_owned_company, {.key = "employee_owned_company",
+                                   .def = 1,
+                                   .lo = 0,
+                                   .hi = 1e6,
+                                   .unit = "weight",
+                                   .meaning = "employee-owned company"});
+  v.num(p.community_interest_company, {.key = "community_interest_company",
+                                       .def = 1,
+                                       .lo = 0,
+                                       .hi = 1e6,
+                                       .unit = "weight",
+                                       .meaning = "community interest company"});
+  v.num(p.charity_social_enterprise, {.key = "charity_social_enterprise",
+                                      .def = 1,
+                                      .lo = 0,
+                                      .hi = 1e6,
+                                      .unit = "weight",
+                                      .meaning = "charity or social enterprise"});
+  v.num(p.partnership, {.key = "partnership",
+                        .def = 1,
+                        .lo = 0,
+                        .hi = 1e6,
+                        .unit = "weight",
+                        .meaning = "partnership"});
+  v.num(p.joint_venture, {.key = "joint_venture",
+                          .def = 1,
+                          .lo = 0,
+                          .hi = 1e6,
+                          .unit = "weight",
+                          .meaning = "joint venture with a private or third-sector partner"});
+  v.num(p.governance_mutual, {.key = "governance_mutual",
+                              .def = 0,
+                              .lo = 0,
+                              .hi = 1e6,
+                              .unit = "weight",
+                              .meaning = "governance mutual (stays a public body)"});
+}
+
+/// What one form changes. Defaults are neutral: a form that sets nothing
+/// behaves as a spin-out did before forms existed.
+struct FormTerms {
+  bool leaves_payroll;
+  bool counts_strict;
+  bool counts_broad;
+  double tender_capital_shortfall_prob;
+  double retention_multiplier;
+  double failure_multiplier;
+  double board_consent_multiplier;
+  double support_shift;
+};
+template <class V>
+void describe(V& v, FormTerms& p) {
+  v.flag(p.leaves_payroll, {.key = "leaves_payroll",
+                            .def = 1.0,
+                            .meaning = "its staff leave the public-sector payroll (false: the "
+                                       "organisation stays a public body)"});
+  v.flag(p.counts_strict, {.key = "counts_strict",
+                           .def = 1.0,
+                           .meaning = "counts under the strict reading of the target (staff-led "
+                                      "organisations outside the public body)"});
+  v.flag(p.counts_broad, {.key = "counts_broad",
+                          .def = 1.0,
+                          .meaning = "counts under the government's broad reading"});
+  v.num(p.tender_capital_shortfall_prob,
+        {.key = "tender_capital_shortfall_prob",
+         .def = 0,
+         .lo = 0,
+         .hi = 1,
+         .unit = "probability",
+         .meaning = "chance the mutual cannot meet a competitive tender's capital or bond "
+                    "requirement and loses the re-procurement outright"});
+  v.num(p.retention_multiplier, {.key = "retention_multiplier",
+                                 .def = 1,
+                                 .lo = 0,
+                                 .hi = 10,
+                                 .unit = "factor",
+                                 .meaning = "multiplies the chance of keeping a re-procured "
+                                            "contract (capped at 1)"});
+  v.num(p.failure_multiplier, {.key = "failure_multiplier",
+                               .def = 1,
+                               .lo = 0,
+                               .hi = 100,
+                               .unit = "factor",
+                               .meaning = "multiplies the background failure hazard and the "
+                                          "chance of failing after a lost contract (capped at 1)"});
+  v.num(p.board_consent_multiplier, {.key = "board_consent_multiplier",
+                                     .def = 1,
+                                     .lo = 0,
+                                     .hi = 100,
+                                     .unit = "factor",
+                                     .meaning = "multiplies the board's consent probability "
+                                                "(capped at 1)"});
+  v.num(p.support_shift, {.key = "support_shift",
+                          .def = 0,
+                          .lo = -1,
+                          .hi = 1,
+                          .unit = "fraction",
+                          .meaning = "added to the staff support share a proposal of this form "
+                                     "counts in its viability (staff attitudes to the form)"});
+}
+
+struct MutualForms {
+  FormTerms employee_owned_company;
+  FormTerms community_interest_company;
+  FormTerms charity_social_enterprise;
+  FormTerms partnership;
+  FormTerms joint_venture;
+  FormTerms governance_mutual;
+  double large_proposal_staff;
+  FormWeights large_proposal_weights;
+};
+template <class V>
+void describe(V& v, MutualForms& p) {
+  v.record(p.employee_owned_company, "employee_owned_company", "employee-owned company");
+  v.record(p.community_interest_company, "community_interest_company",
+           "community interest company");
+  v.record(p.charity_social_enterprise, "charity_social_enterprise",
+           "charity or social enterprise");
+  v.record(p.partnership, "partnership", "partnership");
+  v.record(p.joint_venture, "joint_venture",
+           "joint venture with a private or third-sector partner");
+  v.record(p.governance_mutual, "governance_mutual",
+           "governance mutual: stays a public body, with an employee council and elected board "
+           "members");
+  v.num(p.large_proposal_staff, {.key = "large_proposal_staff",
+                                 .def = 1e9,
+                                 .lo = 1,
+                                 .hi = 1e9,
+                                 .unit = "people",
+                                 .meaning = "proposals at least this large also weight forms by "
+                                            "large_proposal_weights"});
+  v.record(p.large_proposal_weights, "large_proposal_weights",
+           "form weights multiplied in for large proposals");
+}
+
 // ---------------------------------------------------------------- population
 struct Sector {
   std::string label;
@@ -74,6 +229,7 @@ struct OrgType {
   double board_consent;
   std::optional<Month> divest_date;
   std::string divest_to;
+  FormWeights form_weights;
 };
 template <class V>
 void describe(V& v, OrgType& p) {
@@ -131,6 +287,8 @@ void describe(V& v, OrgType& p) {
   v.text(p.divest_to, {.key = "divest_to",
                        .def = "",
                        .meaning = "organisation type that takes over after divest_date"});
+  v.record(p.form_weights, "form_weights",
+           "weights of the forms its proposals choose (multiplied by the route's)");
 }
 
 struct BetaDist {
@@ -143,10 +301,54 @@ void describe(V& v, BetaDist& p) {
   v.num(p.beta, {.key = "beta", .def = 2, .lo = 0.01, .hi = 1000, .meaning = "Beta shape b"});
 }
 
+/// Issue 13 item 5: what a service unit does. Each unit draws one line at
+/// population build from the shares its organisation type has here.
+struct OrgTypeShare {
+  std::string org_type;
+  double share;
+};
+template <class V>
+void describe(V& v, OrgTypeShare& p) {
+  v.text(p.org_type, {.key = "org_type",
+                      .meaning = "organisation type whose units can be on "
+                                 "this line"});
+  v.num(p.share, {.key = "share",
+                  .lo = 0,
+                  .hi = 1,
+                  .unit = "fraction",
+                  .meaning = "share of that type's service units on this line (each type's "
+                             "shares over all lines sum to 1)"});
+}
+
+struct ServiceLine {
+  std::string label;
+  double aqp_share;
+  bool reservable;
+  std::vector<OrgTypeShare> org_types;
+};
+template <class V>
+void describe(V& v, ServiceLine& p) {
+  v.text(p.label, {.key = "label", .def = "", .meaning = "human-readable name"});
+  v.num(p.aqp_share,
+        {.key = "aqp_share",
+         .def = 0,
+         .lo = 0,
+         .hi = 1,
+         .unit = "fraction",
+         .meaning = "share of commissioners who opened this line to Any Qualified Provider "
+                    "(used when commissioning.any_qualified_provider.by_service_line)"});
+  v.flag(p.reservable, {.key = "reservable",
+                        .def = 0.0,
+                        .meaning = "a health, social or cultural service that Article 77 "
+                                   "(PCR 2015 reg. 77) lets an authority reserve for mutuals"});
+  v.list(p.org_types, "org_types", "organisation types with units on this line, and shares");
+}
+
 struct Population {
   double scale;
   std::vector<Named<Sector>> sectors;
   std::vector<Named<OrgType>> org_types;
+  std::vector<Named<ServiceLine>> service_lines;
 };
 template <class V>
 void describe(V& v, Population& p) {
@@ -160,6 +362,9 @@ void describe(V& v, Population& p) {
                   .source = "run setting"});
   v.table(p.sectors, "sectors", "public-sector employers grouped by sector");
   v.table(p.org_types, "org_types", "organisation types with counts and size distributions");
+  v.optional_table(p.service_lines, "service_lines",
+                   "service lines and their shares of each type's units (absent: units have "
+                   "no line)");
 }
 
 struct StaffTraits {
@@ -563,6 +768,7 @@ struct Route {
   bool whole_organisation;
   bool forced_separation;
   ContractGuarantee contract;
+  FormWeights form_weights;
 };
 template <class V>
 void describe(V& v, Route& p) {
@@ -602,6 +808,8 @@ void describe(V& v, Route& p) {
           .meaning = "the organisation must divest anyway, so the board consents with "
                      "pipeline.forced_separation_consent"});
   v.record(p.contract, "contract", "contract guaranteed to spin-outs on this route");
+  v.record(p.form_weights, "form_weights",
+           "weights of the forms its proposals choose (multiplied by the type's)");
 }
 
 // ---------------------------------------------------------------- commissioning
@@ -638,16 +846,55 @@ void describe(V& v, ContractLengthShare& p) {
                   .meaning = "share of awards with this length"});
 }
 
+struct CommissioningPeriod;
+template <class V>
+void describe_transition(V& v, CommissioningPeriod& p);
+
 struct CommissioningPeriod {
   Month from;
   std::vector<ContractLengthShare> contract_years;
   PerProcurement route_shares;
+  std::string label = "";
+  double transition_uncertainty = 0;
+  int transition_lead_months = 0;
+  int transition_months = 0;
 };
 template <class V>
 void describe(V& v, CommissioningPeriod& p) {
   v.date(p.from, {.key = "from", .meaning = "first month these terms apply"});
   v.list(p.contract_years, "contract_years", "distribution of contract lengths (shares sum to 1)");
   v.record(p.route_shares, "route_shares", "share of awards by procurement route (sum to 1)");
+  describe_transition(v, p);
+}
+
+/// Issue 13 item 6: a period's own uncertainty around its start (the PCT ->
+/// CCG transition of Apr 2013), added to procurement uncertainty.
+template <class V>
+void describe_transition(V& v, CommissioningPeriod& p) {
+  v.text(p.label, {.key = "label", .def = "", .meaning = "name of the period (e.g. pct, ccg)"});
+  v.num(p.transition_uncertainty,
+        {.key = "transition_uncertainty",
+         .def = 0,
+         .lo = 0,
+         .hi = 1,
+         .unit = "uncertainty",
+         .meaning = "procurement uncertainty added at the period's start (a new commissioner "
+                    "whose use of the routes is unclear), rising over transition_lead_months "
+                    "before and falling over transition_months after"});
+  v.num(p.transition_lead_months, {.key = "transition_lead_months",
+                                   .def = 0,
+                                   .lo = 0,
+                                   .hi = 120,
+                                   .unit = "months",
+                                   .meaning = "months before `from` over which the transition "
+                                              "uncertainty rises linearly (announced change)"});
+  v.num(p.transition_months, {.key = "transition_months",
+                              .def = 0,
+                              .lo = 0,
+                              .hi = 600,
+                              .unit = "months",
+                              .meaning = "months after `from` over which it falls linearly to "
+                                         "0 (0: it lasts while the period is in force)"});
 }
 
 struct CommissioningSchedule {
@@ -658,10 +905,51 @@ void describe(V& v, CommissioningSchedule& p) {
   v.list(p.periods, "periods", "terms in force from each date, in date order");
 }
 
+/// Issue 13 item 5: Any Qualified Provider by service line, and the
+/// incumbent's volume risk under it.
+struct AnyQualifiedProvider {
+  std::optional<Month> start;
+  bool by_service_line;
+  bool incumbent_accredited;
+  double volume_loss_prob;
+  double failure_on_volume_loss_prob;
+};
+template <class V>
+void describe(V& v, AnyQualifiedProvider& p) {
+  v.date(p.start, {.key = "start",
+                   .meaning = "first month of AQP awards (absent: whenever a period's "
+                              "route_shares give AQP a share)"});
+  v.flag(p.by_service_line,
+         {.key = "by_service_line",
+          .def = 0.0,
+          .meaning = "AQP applies to a unit with its line's aqp_share in periods whose AQP share "
+                     "is positive (false: the period's AQP share applies to every unit)"});
+  v.flag(p.incumbent_accredited,
+         {.key = "incumbent_accredited",
+          .def = 0.0,
+          .meaning = "an incumbent re-procured by AQP keeps its accreditation and faces a volume "
+                     "risk (false: it keeps the contract with retention.any_qualified_provider)"});
+  v.num(p.volume_loss_prob, {.key = "volume_loss_prob",
+                             .def = 0.2,
+                             .lo = 0,
+                             .hi = 1,
+                             .unit = "probability",
+                             .meaning = "chance an accredited incumbent loses volume to other "
+                                        "qualified providers at an AQP re-procurement"});
+  v.num(p.failure_on_volume_loss_prob,
+        {.key = "failure_on_volume_loss_prob",
+         .def = 0.4,
+         .lo = 0,
+         .hi = 1,
+         .unit = "probability",
+         .meaning = "chance the revenue shortfall of a volume loss makes the mutual fail"});
+}
+
 struct Commissioning {
   std::vector<Named<CommissioningSchedule>> sectors;
   PerProcurement retention;
   PerProcurement uncertainty;
+  AnyQualifiedProvider any_qualified_provider;
 };
 template <class V>
 void describe(V& v, Commissioning& p) {
@@ -670,6 +958,8 @@ void describe(V& v, Commissioning& p) {
            "chance an incumbent mutual keeps its contract when re-procured by each route");
   v.record(p.uncertainty, "uncertainty",
            "procurement uncertainty staff perceive from each route, in [0,1]");
+  v.record(p.any_qualified_provider, "any_qualified_provider",
+           "Any Qualified Provider by service line (issue 13 item 5)");
 }
 
 struct MutualParams {
@@ -772,6 +1062,7 @@ struct Pathfinder {
   std::vector<std::string> org_types;
   double application_support;
   double progress_logit_shift;
+  double governance_prob;
 };
 template <class V>
 void describe(V& v, Pathfinder& p) {
@@ -807,6 +1098,14 @@ void describe(V& v, Pathfinder& p) {
          .hi = 30,
          .unit = "logit",
          .meaning = "added to progress and spin-out log-odds of pathfinder proposals"});
+  v.num(p.governance_prob,
+        {.key = "governance_prob",
+         .def = 0,
+         .lo = 0,
+         .hi = 1,
+         .unit = "probability",
+         .meaning = "chance a Pathfinder trust chooses to become a governance mutual instead of "
+                    "spinning out (\"decide on potential models\")"});
 }
 
 struct ReservedContracts {
@@ -816,7 +1115,35 @@ struct ReservedContracts {
   double share;
   double retention;
   std::vector<std::string> sectors;
+  std::string rules;
+  int repeat_bar_years;
+  std::vector<std::string> deferred_sectors;
+  std::optional<Month> deferred_start;
 };
+
+/// Issue 13 item 7: the rules of Article 77 (PCR 2015 reg. 77) or the old
+/// permanent share of every award.
+template <class V>
+void describe_reserved_rules(V& v, ReservedContracts& p) {
+  v.text(p.rules, {.key = "rules",
+                   .def = "permanent_share",
+                   .meaning = "article77: only reservable service lines, one reserved term of at "
+                              "most 3 years, none again within repeat_bar_years; "
+                              "permanent_share: a share of every award in the sectors"});
+  v.num(p.repeat_bar_years, {.key = "repeat_bar_years",
+                             .def = 3,
+                             .lo = 0,
+                             .hi = 50,
+                             .unit = "years",
+                             .meaning = "article77: no reserved award to a mutual that had one "
+                                        "from the same authority in this many past years",
+                             .source = "PCR 2015 reg. 77(4)(d): 3 years"});
+  v.names(p.deferred_sectors, "deferred_sectors",
+          "article77: sectors where the rule applies only from deferred_start");
+  v.date(p.deferred_start, {.key = "deferred_start",
+                            .meaning = "article77: first month in deferred_sectors (NHS health "
+                                       "services: light-touch rules from 18 Apr 2016)"});
+}
 template <class V>
 void describe(V& v, ReservedContracts& p) {
   v.flag(p.enabled, {.key = "enabled", .def = 1.0, .meaning = "switch on or off"});
@@ -843,6 +1170,7 @@ void describe(V& v, ReservedContracts& p) {
                       .unit = "probability",
                       .meaning = "chance an incumbent mutual keeps a reserved contract"});
   v.names(p.sectors, "sectors", "sectors whose health and social service contracts qualify");
+  describe_reserved_rules(v, p);
 }
 
 struct LargeTrustConversion {
@@ -851,6 +1179,10 @@ struct LargeTrustConversion {
   double min_staff;
   std::vector<std::string> org_types;
   double entry_logit;
+  double staff_quorum;
+  double board_consent;
+  double governance_prob;
+  double progress_logit_shift;
 };
 template <class V>
 void describe(V& v, LargeTrustConversion& p) {
@@ -868,7 +1200,38 @@ void describe(V& v, LargeTrustConversion& p) {
                         .lo = -30,
                         .hi = 30,
                         .unit = "logit",
-                        .meaning = "monthly log-odds a large organisation starts converting"});
+                        .meaning = "monthly log-odds a large organisation's board considers "
+                                   "converting"});
+  v.num(p.staff_quorum, {.key = "staff_quorum",
+                         .def = 0.15,
+                         .lo = 0,
+                         .hi = 1,
+                         .unit = "fraction",
+                         .meaning = "the staff's part: share of the trust's staff who must "
+                                    "support converting, when the board considers it and again "
+                                    "when the business case goes to the board"});
+  v.num(p.board_consent, {.key = "board_consent",
+                          .def = 0.5,
+                          .lo = 0,
+                          .hi = 1,
+                          .unit = "probability",
+                          .meaning = "the board's part: chance a board that considers "
+                                     "converting agrees to (it then consents to the business "
+                                     "case)"});
+  v.num(p.governance_prob, {.key = "governance_prob",
+                            .def = 0.5,
+                            .lo = 0,
+                            .hi = 1,
+                            .unit = "probability",
+                            .meaning = "chance a converting trust becomes a governance mutual "
+                                       "rather than spinning out"});
+  v.num(p.progress_logit_shift, {.key = "progress_logit_shift",
+                                 .def = 0,
+                                 .lo = -30,
+                                 .hi = 30,
+                                 .unit = "logit",
+                                 .meaning = "added to progress and spin-out log-odds of a "
+                                            "board-led conversion"});
 }
 
 struct Programmes {
@@ -913,6 +1276,7 @@ void describe(V& v, Employment& p) {
 struct Target {
   double share;
   Month date;
+  std::string reading;
 };
 template <class V>
 void describe(V& v, Target& p) {
@@ -927,6 +1291,10 @@ void describe(V& v, Target& p) {
   v.date(p.date, {.key = "date",
                   .def = "2015-12",
                   .meaning = "month by which the share should be reached (\"by 2015\")"});
+  v.text(p.reading, {.key = "reading",
+                     .def = "strict",
+                     .meaning = "which forms the headline share_in_mutuals counts: strict "
+                                "(forms with counts_strict) or broad (counts_broad)"});
 }
 
 // ---------------------------------------------------------------- scenario
@@ -941,6 +1309,7 @@ struct Scenario {
   std::vector<Named<Route>> routes;
   Commissioning commissioning;
   MutualParams mutuals;
+  MutualForms forms;
   Programmes programmes;
   Employment employment;
   Target target;
@@ -959,6 +1328,7 @@ void describe(V& v, Scenario& s) {
   v.table(s.routes, "routes", "spin-out routes (TCS / Right to Request, Right to Provide, ...)");
   v.record(s.commissioning, "commissioning", "contract lengths and procurement routes");
   v.record(s.mutuals, "mutuals", "fate of mutuals");
+  v.record(s.forms, "forms", "forms of mutuals: what each changes and how proposals choose");
   v.record(s.programmes, "programmes", "dated policy programmes");
   v.record(s.employment, "employment", "the target's denominator");
   v.record(s.target, "target", "the one-in-six aspiration");

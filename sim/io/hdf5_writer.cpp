@@ -6,6 +6,7 @@
 
 #include "sim/io/h5/write.hpp"
 #include "sim/io/netcdf_dims.hpp"
+#include "sim/model/service_lines.hpp"
 
 namespace mutsim {
 namespace {
@@ -17,6 +18,7 @@ using h5::Handle;
 constexpr size_t kEventTextSize = kMaxNameLength + 1;
 constexpr size_t kNameTextSize = kMaxNameLength + 1;
 static_assert(sizeof("contract_retained") <= kEventTextSize);
+static_assert(sizeof("community_interest_company") <= kEventTextSize);
 constexpr size_t kDateSize = 7;  // YYYY-MM
 constexpr hsize_t kTableChunkRows = 4096;
 // Fixed-width text in run files is ASCII-tagged, as format 1.0 wrote it.
@@ -77,6 +79,19 @@ void write_events(hid_t file, const RunResult& result, const Scenario& scenario)
   table.add_f64("weight", [&](size_t i) { return events[i].weight; });
   table.add_u8("whole_organisation",
                [&](size_t i) { return static_cast<uint8_t>(events[i].whole_organisation); });
+  // Format 1.4: the form of the proposal or mutual ("" for pathfinder_chosen).
+  table.add_text(
+      "form", kEventTextSize,
+      [&](size_t i) {
+        const uint8_t form = events[i].form;
+        return form < kForms ? std::string(kFormNames[form]) : std::string();
+      },
+      kAscii);
+  // Format 1.4 (issue 13 item 5): the unit's service line, "" for a whole
+  // organisation or a unit on no line.
+  table.add_text(
+      "service_line", kNameTextSize,
+      [&](size_t i) { return service_line_name(scenario, events[i].service_line); }, kAscii);
   table.write(file, "events", table_layout(events.size()));
 }
 

@@ -18,7 +18,11 @@ inline constexpr int kFormatMajor = 1;
 // a weight column, /organisations a weight column, and
 // /organisations_sampled {replicates, organisations} says which each
 // replicate simulated.
-inline constexpr int kFormatMinor = 3;
+// 1.4 (issue 13): forms of mutuals: /events has form and service_line
+// columns and the event kind aqp_volume_loss; the series of both readings
+// of the target, of each form, and of commissioning (AQP by line, the
+// commissioning periods, Article 77 reservations).
+inline constexpr int kFormatMinor = 4;
 
 struct Provenance {
   std::string scenario_path;

@@ -20,8 +20,10 @@ ServiceStepTerms service_terms(const ReplicateState& st, uint32_t s) {
   const Climate& c = st.climate;
   const uint32_t org = st.population.service_org[s];
   const uint32_t type = st.org_type[org];
-  const double insecurity = a.contract_insecurity_weight * (1.0 - c.contract_security[type]) +
-                            a.procurement_weight * c.procurement_uncertainty[type] +
+  // What commissioners offer this unit's service line (AQP by line, issue 13).
+  const size_t slot = c.slot(type, st.population.service_line[s]);
+  const double insecurity = a.contract_insecurity_weight * (1.0 - c.line_contract_security[slot]) +
+                            a.procurement_weight * c.line_procurement_uncertainty[slot] +
                             a.wait_and_see_uncertainty_weight * c.wait_and_see_uncertainty;
   const double own_mean = st.service_mean_attitude(s);
   const double peer_mean = (1.0 - a.organisation_peer_share) * own_mean +

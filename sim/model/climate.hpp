@@ -16,11 +16,13 @@ double guaranteed_security(const ContractGuarantee& contract, double reference_y
 void update_climate(ReplicateState& state, int32_t month);
 
 /// Security and uncertainty a proposal on `route` from an organisation of
-/// `type` faces this month (a guaranteed route overrides commissioners).
+/// `type` on service `line` faces this month (a guaranteed route overrides
+/// commissioners; kNoServiceLine for a whole organisation).
 struct ContractOutlook {
   double security;
   double uncertainty;
 };
-ContractOutlook route_outlook(const ReplicateState& state, uint32_t route, uint32_t type);
+ContractOutlook route_outlook(const ReplicateState& state, uint32_t route, uint32_t type,
+                              int16_t line);
 
 }  // namespace mutsim

@@ -1,9 +1,11 @@
 #include "sim/model/metrics.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cassert>
 #include <numeric>
 
+#include "sim/model/forms.hpp"
 #include "sim/model/pipeline.hpp"
 
 namespace mutsim {
@@ -26,22 +28,66 @@ PipelineCounts count_open_proposals(const ReplicateState& st) {
 double sum(const std::vector<double>& v) { return std::accumulate(v.begin(), v.end(), 0.0); }
 
 /// Active mutuals and their staff, in real-world units (each weighted by
-/// its organisation's sampling weight).
+/// its organisation's sampling weight). Mutuals of every form count as
+/// mutuals (the government's definition); staff count under the headline
+/// reading (target.reading), and under each reading and form apart.
 struct MutualTotals {
   double staff = 0, staff_nhs = 0, active = 0, active_nhs = 0;
+  double staff_strict = 0, staff_broad = 0, staff_off_payroll = 0;
+  std::array<double, kForms> active_by_form{}, staff_by_form{};
 };
 
 MutualTotals mutual_totals(const ReplicateState& st) {
+  const MutualForms& forms = st.scenario.forms;
+  const bool broad = headline_reading_broad(st.scenario);
   MutualTotals t;
   for (const auto& m : st.mutuals) {
     if (!m.active) continue;
     const double weight = st.weight(m.org);
     const double people = weight * static_cast<double>(m.staff);
-    t.staff += people;
+    const bool counts = form_counts(forms, m.form, broad);
+    t.staff += counts ? people : 0.0;
     t.active += weight;
-    if (m.nhs) t.staff_nhs += people, t.active_nhs += weight;
+    if (m.nhs) t.staff_nhs += counts ? people : 0.0, t.active_nhs += weight;
+    t.staff_strict += form_counts(forms, m.form, false) ? people : 0.0;
+    t.staff_broad += form_counts(forms, m.form, true) ? people : 0.0;
+    t.staff_off_payroll += form_terms(forms, m.form).leaves_payroll ? people : 0.0;
+    t.active_by_form[static_cast<size_t>(m.form)] += weight;
+    t.staff_by_form[static_cast<size_t>(m.form)] += people;
   }
   return t;
+}
+
+/// Forms of mutuals (issue 13 item 1): both readings of the target and
+/// every form's mutuals and staff.
+void append_forms_catalogue(std::vector<SeriesInfo>& c) {
+  c.push_back({"staff_in_mutuals_strict", "people",
+               "staff of active mutuals whose form counts under the strict reading"});
+  c.push_back({"staff_in_mutuals_broad", "people",
+               "staff of active mutuals whose form counts under the broad reading"});
+  c.push_back({"share_in_mutuals_strict", "fraction",
+               "staff_in_mutuals_strict / public_sector_employment"});
+  c.push_back(
+      {"share_in_mutuals_broad", "fraction", "staff_in_mutuals_broad / public_sector_employment"});
+  c.push_back({"staff_left_public_payroll", "people",
+               "staff of active mutuals whose form takes them off the public-sector payroll"});
+  for (const char* form : kFormNames) {
+    c.push_back({std::string("mutuals_active_") + form, "mutuals",
+                 std::string("active mutuals of the form ") + form});
+    c.push_back({std::string("staff_in_mutuals_") + form, "people",
+                 std::string("staff of active mutuals of the form ") + form});
+  }
+}
+
+size_t measure_forms(const MutualTotals& m, double employment, std::span<double> out, size_t i) {
+  for (double v : {m.staff_strict, m.staff_broad, m.staff_strict / employment,
+                   m.staff_broad / employment, m.staff_off_payroll})
+    out[i++] = v;
+  for (size_t f = 0; f < kForms; ++f) {
+    out[i++] = m.active_by_form[f];
+    out[i++] = m.staff_by_form[f];
+  }
+  return i;
 }
 
 /// Staff, attitude sum and supporters weighted by their organisation's
@@ -101,6 +147,43 @@ size_t measure_climate(const ReplicateState& st, std::span<double> out, size_t i
   return i;
 }
 
+/// Issue 13 items 5-7: service lines, the commissioning periods and their
+/// transition uncertainty, AQP volume losses and Article 77's reserved terms.
+void append_commissioning_catalogue(const Scenario& s, std::vector<SeriesInfo>& c) {
+  c.push_back({"aqp_volume_losses_cumulative", "contracts",
+               "AQP re-procurements where the accredited incumbent mutual lost volume"});
+  c.push_back({"reserved_awards_cumulative", "contracts", "reserved awards to mutuals"});
+  c.push_back({"reserved_barred_cumulative", "contracts",
+               "awards open to reservation that Article 77's repeat bar kept open to competition"});
+  for (const auto& [sector, _] : s.population.sectors) {
+    c.push_back({"commissioning_period_" + sector, "index",
+                 "0-based commissioning period in force for " + sector});
+    c.push_back({"commissioning_transition_uncertainty_" + sector, "uncertainty",
+                 "transition uncertainty added to " + sector + "'s procurement uncertainty"});
+  }
+  for (const auto& [line, _] : s.population.service_lines) {
+    c.push_back({"proposals_" + line + "_cumulative", "proposals",
+                 "proposals of units on service line " + line});
+    c.push_back({"abandoned_" + line + "_cumulative", "proposals",
+                 "abandoned proposals on service line " + line});
+    c.push_back({"spinouts_" + line + "_cumulative", "mutuals",
+                 "spin-outs of units on service line " + line});
+  }
+}
+
+size_t measure_commissioning(const ReplicateState& st, std::span<double> out, size_t i) {
+  const Tallies& t = st.tallies;
+  for (double v : {t.aqp_volume_losses, t.reserved_awards, t.reserved_barred}) out[i++] = v;
+  for (size_t k = 0; k < st.scenario.population.sectors.size(); ++k) {
+    out[i++] = st.climate.commissioning_period[k];
+    out[i++] = st.climate.transition_uncertainty[k];
+  }
+  for (size_t l = 0; l < st.scenario.population.service_lines.size(); ++l)
+    for (double v : {t.proposals_by_line[l], t.abandoned_by_line[l], t.spinouts_by_line[l]})
+      out[i++] = v;
+  return i;
+}
+
 }  // namespace
 
 double interpolate(const std::vector<SeriesPoint>& points, Month date) {
@@ -120,9 +203,12 @@ std::vector<SeriesInfo> series_catalogue(const Scenario& s) {
   std::vector<SeriesInfo> c = {
       {"staff_total", "people", "staff represented by the model's agents"},
       {"public_sector_employment", "people", "public-sector employment denominator"},
-      {"staff_in_mutuals", "people", "staff of units in an active mutual"},
-      {"staff_in_mutuals_nhs", "people", "staff in mutuals spun out of NHS organisations"},
-      {"share_in_mutuals", "fraction", "staff_in_mutuals / public_sector_employment"},
+      {"staff_in_mutuals", "people",
+       "staff of units in an active mutual whose form counts under target.reading"},
+      {"staff_in_mutuals_nhs", "people",
+       "the part of staff_in_mutuals in mutuals of NHS organisations"},
+      {"share_in_mutuals", "fraction",
+       "staff_in_mutuals / public_sector_employment (the headline reading)"},
       {"mutuals_active", "mutuals", "active mutuals"},
       {"mutuals_active_nhs", "mutuals", "active mutuals spun out of NHS organisations"},
       {"mutuals_serving_nhs", "mutuals",
@@ -157,6 +243,8 @@ std::vector<SeriesInfo> series_catalogue(const Scenario& s) {
                  "whole-organisation share of spin-outs on route " + route + " (0 before any)"});
   }
   append_climate_catalogue(s, c);
+  append_forms_catalogue(c);
+  append_commissioning_catalogue(s, c);
   return c;
 }
 
@@ -201,6 +289,8 @@ void measure_month(const ReplicateState& st, int32_t month, std::span<double> ou
           t.spinouts_by_route[r] > 0 ? t.whole_spinouts_by_route[r] / t.spinouts_by_route[r] : 0.0})
       out[i++] = v;
   i = measure_climate(st, out, i);
+  i = measure_forms(m, employment, out, i);
+  i = measure_commissioning(st, out, i);
   assert(i == out.size());  // the catalogue and this list must match
 }
 

@@ -1,5 +1,6 @@
 #include "sim/model/mutuals.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "sim/random/random.hpp"
@@ -19,7 +20,7 @@ void fail_mutual(ReplicateState& st, int32_t month, uint32_t id) {
   // National evidence, in real-world mutuals: a sampled failure stands for weight.
   st.evidence.lost += st.scenario.wait_and_see.failure_weight * st.weight(m.org);
   st.add_event(month, EventKind::Failure, m.route, m.org, m.first_service, m.staff,
-               m.whole_organisation);
+               m.whole_organisation, static_cast<uint8_t>(m.form));
 }
 
 void grow_mutual(ReplicateState& st, int32_t month, uint32_t id) {
@@ -32,7 +33,8 @@ void grow_mutual(ReplicateState& st, int32_t month, uint32_t id) {
   const uint64_t added = st.population.service_size(next);
   m.end_service = next + 1;
   m.staff += added;
-  st.add_event(month, EventKind::Growth, m.route, m.org, next, added, m.whole_organisation);
+  st.add_event(month, EventKind::Growth, m.route, m.org, next, added, m.whole_organisation,
+               static_cast<uint8_t>(m.form));
 }
 
 void settle_mutuals(ReplicateState& st, int32_t month) {
@@ -41,7 +43,8 @@ void settle_mutuals(ReplicateState& st, int32_t month) {
   for (uint32_t id = 0; id < count; ++id) {
     if (!st.mutuals[id].active) continue;
     Stream stream(st.seed, st.replicate, static_cast<uint16_t>(month), id, Purpose::MutualFate);
-    if (stream.bernoulli(hazard)) fail_mutual(st, month, id);
+    const double multiplier = form_terms(st.scenario.forms, st.mutuals[id].form).failure_multiplier;
+    if (stream.bernoulli(std::min(1.0, multiplier * hazard))) fail_mutual(st, month, id);
   }
   const double keep = std::exp(-1.0 / st.scenario.wait_and_see.memory_months);
   st.evidence.retained *= keep;

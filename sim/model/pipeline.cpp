@@ -5,6 +5,7 @@
 
 #include "sim/model/climate.hpp"
 #include "sim/model/commissioning.hpp"
+#include "sim/model/forms.hpp"
 #include "sim/random/random.hpp"
 
 namespace mutsim {
@@ -27,13 +28,31 @@ void close_proposal(ReplicateState& st, int32_t month, uint32_t id) {
   if (p.whole_organisation) st.org_whole_busy[p.org] = 0;
   st.tallies.abandoned_by_route[p.route] += st.weight(p.org);
   st.add_event(month, EventKind::Abandoned, p.route, p.org, p.first_service, p.staff,
-               p.whole_organisation);
+               p.whole_organisation, static_cast<uint8_t>(p.form));
 }
 
+/// A board-led conversion's board agreed when it started (programmes.cpp);
+/// otherwise the route's or the type's consent, times the form's multiplier.
 double board_consent(const ReplicateState& st, const Proposal& p) {
+  if (p.large_conversion) return 1.0;
+  const double multiplier = form_terms(st.scenario.forms, p.form).board_consent_multiplier;
   if (st.scenario.routes[p.route].value.forced_separation)
-    return st.scenario.pipeline.forced_separation_consent;
-  return st.scenario.population.org_types[st.org_type[p.org]].value.board_consent;
+    return std::min(1.0, multiplier * st.scenario.pipeline.forced_separation_consent);
+  return std::min(
+      1.0, multiplier * st.scenario.population.org_types[st.org_type[p.org]].value.board_consent);
+}
+
+/// The staff's part of a large conversion: their support must still reach
+/// the quorum when the business case goes to the board.
+bool staff_ballot_fails(const ReplicateState& st, const Proposal& p) {
+  return p.large_conversion &&
+         proposal_support(st, p) < st.scenario.programmes.large_trust_conversion.staff_quorum;
+}
+
+double progress_shift(const ReplicateState& st, const Proposal& p) {
+  if (p.pathfinder) return st.scenario.programmes.pathfinder.progress_logit_shift;
+  if (p.large_conversion) return st.scenario.programmes.large_trust_conversion.progress_logit_shift;
+  return 0;
 }
 
 /// A grant to a sampled proposal stands for weight grants, so the budget is
@@ -79,12 +98,12 @@ void advance_proposal(ReplicateState& st, int32_t month, uint32_t id) {
     close_proposal(st, month, id);
     return;
   }
-  const double shift = p.pathfinder ? st.scenario.programmes.pathfinder.progress_logit_shift : 0;
+  const double shift = progress_shift(st, p);
   const int32_t months_in_stage = month - p.stage_since;
   if (p.stage == Stage::Exploring && months_in_stage >= pp.min_months_exploring &&
       stream.bernoulli(logistic(pp.progress_logit + viability + shift))) {
     Stream consent(st.seed, st.replicate, static_cast<uint16_t>(month), id, Purpose::BoardConsent);
-    if (!consent.bernoulli(board_consent(st, p))) {
+    if (!consent.bernoulli(board_consent(st, p)) || staff_ballot_fails(st, p)) {
       close_proposal(st, month, id);
       return;
     }
@@ -92,7 +111,7 @@ void advance_proposal(ReplicateState& st, int32_t month, uint32_t id) {
     p.stage_since = month;
     try_fund(st, month, id);
     st.add_event(month, EventKind::InProgress, p.route, p.org, p.first_service, p.staff,
-                 p.whole_organisation);
+                 p.whole_organisation, static_cast<uint8_t>(p.form));
   } else if (p.stage == Stage::InProgress && months_in_stage >= pp.min_months_in_progress &&
              stream.bernoulli(logistic(pp.spinout_logit + viability + shift))) {
     found_mutual(st, month, id);
@@ -156,19 +175,26 @@ bool organisation_available(const ReplicateState& st, uint32_t o, int32_t month)
 }
 
 void start_proposal(ReplicateState& st, int32_t month, uint32_t route, uint32_t org, uint32_t first,
-                    uint32_t end, bool whole_organisation, bool pathfinder) {
+                    uint32_t end, bool whole_organisation, bool pathfinder, bool large_conversion) {
   const auto id = static_cast<int32_t>(st.proposals.size());
   const uint64_t staff =
       st.population.service_staff_begin[end] - st.population.service_staff_begin[first];
+  const Programmes& programmes = st.scenario.programmes;
+  const double governance_prob =
+      pathfinder ? programmes.pathfinder.governance_prob
+                 : (large_conversion ? programmes.large_trust_conversion.governance_prob : 0.0);
+  const Form form = choose_form(st, month, static_cast<uint32_t>(id), route, st.org_type[org],
+                                static_cast<double>(staff), governance_prob);
   st.proposals.push_back({route, org, first, end, staff, Stage::Exploring, month,
-                          whole_organisation, false, pathfinder});
+                          whole_organisation, false, pathfinder, form, large_conversion});
   for (uint32_t s = first; s < end; ++s) {
     st.service_status[s] = ServiceStatus::InProposal;
     st.service_owner[s] = id;
   }
   if (whole_organisation) st.org_whole_busy[org] = 1;
   st.tallies.proposals_by_route[route] += st.weight(org);
-  st.add_event(month, EventKind::Proposal, route, org, first, staff, whole_organisation);
+  st.add_event(month, EventKind::Proposal, route, org, first, staff, whole_organisation,
+               static_cast<uint8_t>(form));
 }
 
 double proposal_support(const ReplicateState& st, const Proposal& p) {
@@ -180,13 +206,15 @@ double proposal_support(const ReplicateState& st, const Proposal& p) {
 
 double proposal_viability(const ReplicateState& st, const Proposal& p) {
   const PipelineParams& pp = st.scenario.pipeline;
-  const ContractOutlook outlook = route_outlook(st, p.route, st.org_type[p.org]);
+  const ContractOutlook outlook = route_outlook(
+      st, p.route, st.org_type[p.org], st.contract_line(p.whole_organisation, p.first_service));
   const double quorum = p.whole_organisation ? pp.whole_organisation_quorum : pp.quorum;
   const double people = std::max(1.0, static_cast<double>(p.staff));
   return pp.coef_contract * outlook.security - pp.coef_procurement * outlook.uncertainty +
          pp.coef_fund * (p.funded ? 1.0 : 0.0) + pp.coef_information * st.climate.information -
          pp.coef_size * std::log(people / pp.size_reference_staff) +
-         pp.coef_support * (proposal_support(st, p) - quorum);
+         pp.coef_support * (proposal_support(st, p) +
+                            form_terms(st.scenario.forms, p.form).support_shift - quorum);
 }
 
 void advance_pipelines(ReplicateState& st, int32_t month) {

@@ -13,8 +13,11 @@ namespace mutsim {
 bool organisation_available(const ReplicateState& state, uint32_t o, int32_t month);
 
 /// Opens a proposal for services [first, end) of `org`; all must be public.
+/// Its form is drawn here (sim/model/forms): a Pathfinder proposal or a
+/// large trust's board-led conversion may choose governance instead.
 void start_proposal(ReplicateState& state, int32_t month, uint32_t route, uint32_t org,
-                    uint32_t first, uint32_t end, bool whole_organisation, bool pathfinder);
+                    uint32_t first, uint32_t end, bool whole_organisation, bool pathfinder,
+                    bool large_conversion = false);
 
 /// The linear predictor shared by progress (+) and abandonment (-): contract
 /// security, procurement uncertainty, funding, information, size, support.

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <utility>
 
+#include "sim/model/service_lines.hpp"
 #include "sim/random/random.hpp"
 
 namespace mutsim {
@@ -146,6 +147,7 @@ PopulationStructure build_population(const Scenario& s, uint64_t seed) {
     pop.organisations.push_back(org);
   }
   pop.org_weight.assign(pop.organisations.size(), 1.0);
+  pop.service_line = draw_service_lines(s, pop, seed);
   return pop;
 }
 
@@ -160,6 +162,7 @@ PopulationStructure sample_population(const PopulationStructure& frame, const Sc
   PopulationStructure pop;
   pop.scale = s.population.scale;
   pop.service_org = frame.service_org;
+  pop.service_line = frame.service_line;
   pop.service_staff_begin.assign(1, 0);
   pop.service_staff_begin.reserve(frame.service_staff_begin.size());
   pop.org_weight.assign(frame.organisations.size(), 0.0);

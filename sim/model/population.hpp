@@ -30,6 +30,9 @@ struct PopulationStructure {
   std::vector<Organisation> organisations;
   std::vector<uint32_t> service_org;
   std::vector<uint64_t> service_staff_begin;  // services + 1 offsets into staff arrays
+  /// Per service: index into scenario.population.service_lines, or
+  /// kNoServiceLine (sim/model/service_lines.hpp). Drawn in the frame.
+  std::vector<int16_t> service_line;
   /// Per organisation: the inverse of its inclusion probability when it is
   /// in this sample (N_t / n_t for its type t), 0 when it is not. Every
   /// count and total the model feeds back or records adds this weight, so

@@ -74,6 +74,13 @@ void select_pathfinders(ReplicateState& st, int32_t month) {
   }
 }
 
+/// The lever of issue 13 item 8, with the board's and the staff's parts
+/// explicit: an eligible large trust whose staff support reaches
+/// staff_quorum has its board consider converting with logistic(entry_logit)
+/// a month; the board agrees with board_consent, and the trust starts a
+/// board-led whole-organisation proposal (a spin-out or, with
+/// governance_prob, a governance mutual). Its staff vote again at the
+/// business case (pipeline.cpp).
 void convert_large_trusts(ReplicateState& st, int32_t month) {
   const LargeTrustConversion& lt = st.scenario.programmes.large_trust_conversion;
   const double p = logistic(lt.entry_logit);
@@ -83,10 +90,13 @@ void convert_large_trusts(ReplicateState& st, int32_t month) {
     if (!st.index.large_trust_type[type] || st.climate.open_route[type] < 0) continue;
     if (static_cast<double>(org.staff()) < lt.min_staff || !organisation_available(st, o, month))
       continue;
+    if (st.org_support_share[o] < lt.staff_quorum) continue;
     Stream stream(st.seed, st.replicate, static_cast<uint16_t>(month), o, Purpose::LargeTrust);
-    if (stream.bernoulli(p))
+    const bool considers = stream.bernoulli(p);
+    const bool agrees = stream.bernoulli(lt.board_consent);
+    if (considers && agrees)
       start_proposal(st, month, static_cast<uint32_t>(st.climate.open_route[type]), o,
-                     org.first_service, org.end_service, true, false);
+                     org.first_service, org.end_service, true, false, true);
   }
 }
 

@@ -24,6 +24,10 @@ ReplicateState::ReplicateState(const Scenario& sc, const ScenarioIndex& idx,
   tallies.spinouts_by_route.assign(routes, 0);
   tallies.whole_spinouts_by_route.assign(routes, 0);
   tallies.abandoned_by_route.assign(routes, 0);
+  const size_t lines = sc.population.service_lines.size();
+  tallies.proposals_by_line.assign(lines, 0);
+  tallies.spinouts_by_line.assign(lines, 0);
+  tallies.abandoned_by_line.assign(lines, 0);
 }
 
 double ReplicateState::service_support_share(uint32_t s) const {
@@ -41,9 +45,16 @@ bool ReplicateState::is_nhs(uint32_t org) const {
 }
 
 void ReplicateState::add_event(int32_t month, EventKind kind, uint32_t route, uint32_t org,
-                               uint32_t service, uint64_t agents, bool whole_organisation) {
+                               uint32_t service, uint64_t agents, bool whole_organisation,
+                               uint8_t form) {
+  const int16_t line = contract_line(whole_organisation, service);
   events.push_back({replicate, month, kind, route, org, service, static_cast<double>(agents),
-                    weight(org), whole_organisation});
+                    weight(org), whole_organisation, form, line});
+  if (line == kNoServiceLine) return;
+  // Per-line tallies (issue 13 item 5), counted where every event passes.
+  if (kind == EventKind::Proposal) tallies.proposals_by_line[line] += weight(org);
+  if (kind == EventKind::Spinout) tallies.spinouts_by_line[line] += weight(org);
+  if (kind == EventKind::Abandoned) tallies.abandoned_by_line[line] += weight(org);
 }
 
 }  // namespace mutsim

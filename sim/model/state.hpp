@@ -7,8 +7,10 @@
 #include <vector>
 
 #include "sim/config/scenario.hpp"
+#include "sim/model/forms.hpp"
 #include "sim/model/population.hpp"
 #include "sim/model/scenario_index.hpp"
+#include "sim/model/service_lines.hpp"
 
 namespace mutsim {
 
@@ -51,7 +53,11 @@ struct Proposal {
   bool whole_organisation;
   bool funded;
   bool pathfinder;
+  Form form;              // chosen on entry (sim/model/forms)
+  bool large_conversion;  // a board-led conversion of a large trust (the lever)
 };
+
+inline constexpr int32_t kNeverReserved = INT32_MIN / 2;
 
 struct Mutual {
   uint32_t route;
@@ -65,6 +71,9 @@ struct Mutual {
   bool nhs;
   bool whole_organisation;
   bool active;
+  Form form;  // its proposal's
+  // Month of its last reserved award (Article 77's three-year bar), or never.
+  int32_t last_reserved_award = kNeverReserved;
 };
 
 enum class EventKind : uint8_t {
@@ -76,11 +85,12 @@ enum class EventKind : uint8_t {
   ContractRetained,
   ContractLost,
   Growth,
-  PathfinderChosen  // the organisation was chosen for the Pathfinder (its proposal follows)
+  PathfinderChosen,  // the organisation was chosen for the Pathfinder (its proposal follows)
+  AqpVolumeLoss      // an accredited incumbent lost volume at an AQP re-procurement
 };
 inline constexpr const char* kEventKindNames[] = {
-    "proposal",          "in_progress",   "spinout", "abandoned",        "failure",
-    "contract_retained", "contract_lost", "growth",  "pathfinder_chosen"};
+    "proposal",          "in_progress",   "spinout", "abandoned",         "failure",
+    "contract_retained", "contract_lost", "growth",  "pathfinder_chosen", "aqp_volume_loss"};
 
 struct Event {
   uint32_t replicate;
@@ -92,6 +102,8 @@ struct Event {
   double staff;   // people in the units concerned (a kept organisation is complete)
   double weight;  // real-world events this row stands for (its organisation's weight)
   bool whole_organisation;
+  uint8_t form;          // a Form, or kNoForm
+  int16_t service_line;  // of the unit `service`; kNoServiceLine for a whole organisation
 };
 
 /// Remembered contract outcomes of mutuals, decaying with memory_months.
@@ -111,6 +123,17 @@ struct Climate {
   float wait_and_see_uncertainty = 1;  // [0, 1]
   bool fund_active = false;
   bool reserved_active = false;
+  // Per (organisation type, service line): slot type * line_slots + line + 1,
+  // slot 0 of a type for units on no line and whole organisations.
+  int line_slots = 1;
+  std::vector<float> line_contract_security;
+  std::vector<float> line_procurement_uncertainty;
+  std::vector<int> commissioning_period;      // per sector: period in force
+  std::vector<float> transition_uncertainty;  // per sector, [0, 1]
+  size_t slot(uint32_t type, int16_t line) const {
+    return static_cast<size_t>(type) * static_cast<size_t>(line_slots) +
+           static_cast<size_t>(line + 1);
+  }
 };
 
 /// Monthly and cumulative tallies the recorder reads, in real-world units:
@@ -124,6 +147,12 @@ struct Tallies {
   double retendered_this_month = 0;
   double lost_this_month = 0;
   double fund_spent_gbp = 0;
+  std::vector<double> proposals_by_line;  // issue 13 item 5, per service line
+  std::vector<double> spinouts_by_line;
+  std::vector<double> abandoned_by_line;
+  double aqp_volume_losses = 0;
+  double reserved_awards = 0;
+  double reserved_barred = 0;  // eligible awards Article 77's repeat bar kept open
 };
 
 struct ReplicateState {
@@ -158,12 +187,17 @@ struct ReplicateState {
   double service_support_share(uint32_t s) const;
   double service_mean_attitude(uint32_t s) const;
   bool is_nhs(uint32_t org) const;
+  /// The service line of a contract or proposal: its unit's, or
+  /// kNoServiceLine for a whole organisation (a block contract).
+  int16_t contract_line(bool whole_organisation, uint32_t first_service) const {
+    return whole_organisation ? kNoServiceLine : population.service_line[first_service];
+  }
   Month date(int32_t month) const { return scenario.time.start + month; }
   /// Real-world organisations (or units, events, people per agent) one of
   /// this organisation's stands for: its inverse inclusion probability.
   double weight(uint32_t org) const { return population.weight(org); }
   void add_event(int32_t month, EventKind kind, uint32_t route, uint32_t org, uint32_t service,
-                 uint64_t agents, bool whole_organisation);
+                 uint64_t agents, bool whole_organisation, uint8_t form = kNoForm);
 };
 
 }  // namespace mutsim

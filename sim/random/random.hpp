@@ -50,6 +50,12 @@ enum class Purpose : uint16_t {
   // A route's wind-down closures (sim/model/pipeline): (seed, replicate,
   // month, proposal).
   RouteWindDown,
+  // The form a proposal takes (sim/model/forms): (seed, replicate, month,
+  // proposal).
+  FormChoice,
+  // A service unit's service line (sim/model/service_lines): keyed by
+  // (seed, 0, kSetupMonth, unit of the frame), so the same at any scale.
+  ServiceLine,
 };
 
 /// Month value used for draws made while building the population.

@@ -58,6 +58,10 @@ class Flattener {
     for (auto& item : field) nested(item.value, path(key) + "." + item.name);
   }
   template <class T>
+  void optional_table(std::vector<Named<T>>& field, std::string_view key, std::string_view m) {
+    table(field, key, m);
+  }
+  template <class T>
   void list(std::vector<T>& field, std::string_view key, std::string_view) {
     for (size_t i = 0; i < field.size(); ++i)
       nested(field[i], path(key) + "[" + std::to_string(i) + "]");
@@ -111,6 +115,10 @@ class KeyPaths {
   template <class T>
   void table(std::vector<Named<T>>&, std::string_view key, std::string_view) {
     nested<T>(path(key) + ".NAME");
+  }
+  template <class T>
+  void optional_table(std::vector<Named<T>>& field, std::string_view key, std::string_view m) {
+    table(field, key, m);
   }
   template <class T>
   void list(std::vector<T>&, std::string_view key, std::string_view) {

@@ -535,10 +535,10 @@ TEST_CASE("absent keys take the defaults declared in scenario.hpp", "[unit][conf
   CHECK(check_defaults(s.wait_and_see, "wait_and_see") == 3);
   CHECK(check_defaults(s.pipeline, "pipeline") >= 20);
   CHECK(check_defaults(s.mutuals, "mutuals") == 5);
-  CHECK(check_defaults(s.target, "target") == 2);
+  CHECK(check_defaults(s.target, "target") == 3);
   CHECK(check_defaults(s.programmes.information_service, "information_service") == 3);
   CHECK(check_defaults(s.programmes.support_fund, "support_fund") == 5);
-  CHECK(check_defaults(s.programmes.large_trust_conversion, "large_trust_conversion") == 5);
+  CHECK(check_defaults(s.programmes.large_trust_conversion, "large_trust_conversion") == 9);
   // A few written out, from their sources.
   CHECK(s.target.share == 1.0 / 6.0);
   CHECK(s.programmes.support_fund.budget_gbp == 10e6);

@@ -19,6 +19,7 @@
 #include "sim/io/hdf5_reader.hpp"
 #include "sim/io/hdf5_writer.hpp"
 #include "sim/io/provenance.hpp"
+#include "sim/model/forms.hpp"
 #include "sim/util/errors.hpp"
 
 using namespace mutsim;
@@ -213,7 +214,7 @@ TEST_CASE("a run file reads back exactly", "[unit][io]") {
         run.result.at(static_cast<size_t>(run.result.series_index("mean_attitude")), 1, 3));
 
   CHECK(file.text.at("format") == "mutsim");
-  CHECK(file.text.at("format_version") == "1.3");  // 1.2: climate; 1.3: organisation samples
+  CHECK(file.text.at("format_version") == "1.4");  // 1.2: climate; 1.3: samples; 1.4: forms, lines
   CHECK(file.text.at("mutsim_version") == mutsim_version());
   CHECK_FALSE(file.text.at("git_commit").empty());
   CHECK_THAT(file.text.at("library_versions"), Catch::Contains("HDF5"));
@@ -492,11 +493,24 @@ TEST_CASE("every series of the baseline is documented in docs/OUTPUT.md", "[unit
       if (const auto at = name.find(infix); at != std::string::npos)
         return name.replace(at, infix.size(), "_ROUTE_");
     }
-    for (const auto& [type, _] : s.population.org_types) {
-      const std::string suffix = "_" + type;
-      if (name.ends_with(suffix))
-        return name.replace(name.size() - suffix.size(), suffix.size(), "_TYPE");
+    for (const auto& [line, _] : s.population.service_lines) {
+      const std::string infix = "_" + line + "_";
+      if (const auto at = name.find(infix); at != std::string::npos)
+        return name.replace(at, infix.size(), "_LINE_");
     }
+    const auto suffixed = [&](const std::string& key, const char* placeholder) {
+      const std::string suffix = "_" + key;
+      if (!name.ends_with(suffix)) return false;
+      name.replace(name.size() - suffix.size(), suffix.size(), placeholder);
+      return true;
+    };
+    for (const auto& [type, _] : s.population.org_types)
+      if (suffixed(type, "_TYPE")) return name;
+    for (const char* form : kFormNames)
+      if (suffixed(form, "_FORM")) return name;
+    if (name.starts_with("commissioning_"))
+      for (const auto& [sector, _] : s.population.sectors)
+        if (suffixed(sector, "_SECTOR")) return name;
     return name;
   };
   for (const SeriesInfo& info : series_catalogue(s)) {

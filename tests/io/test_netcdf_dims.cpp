@@ -150,12 +150,12 @@ TEST_CASE("netcdf: a run file's series carry replicate and month scales", "[unit
   CHECK(H5DSis_attached(open_set(file, "/time/date"), month, 0) > 0);
 }
 
-TEST_CASE("netcdf: the format-1.0 reader reads a 1.3 file unchanged", "[unit][io]") {
+TEST_CASE("netcdf: the format-1.0 reader reads a 1.4 file unchanged", "[unit][io]") {
   Folder folder;
   const std::string path = (folder.path / "run.h5").string();
   const RunResult result = write_small_run(path, 2);
   const RunFile run = read_run_file(path);
-  CHECK(run.text.at("format_version") == "1.3");
+  CHECK(run.text.at("format_version") == "1.4");
   CHECK(run.series.size() == result.series.size());  // no scale in /series
   CHECK(run.dates == result.dates);
   CHECK(run.series.at("share_in_mutuals").values ==

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <string>
 #include <vector>
@@ -121,9 +122,11 @@ TEST_CASE("large trusts convert whole above min_staff", "[unit][programmes]") {
                                        "programmes.large_trust_conversion.org_types=[acute_trust]",
                                        "programmes.large_trust_conversion.entry_logit=30",
                                        "programmes.large_trust_conversion.start=2012-03",
+                                       "programmes.large_trust_conversion.board_consent=1",
                                        "programmes.pathfinder.enabled=false"};
   World w(on);
   ReplicateState& st = w.st();
+  for (auto& share : st.org_support_share) share = 1.0;  // every staff quorum met
   const auto acute = orgs_of(w, "acute_trust");
   // Organisations below min_staff (5000 by default) stay out.
   size_t large = 0;
@@ -144,6 +147,41 @@ TEST_CASE("large trusts convert whole above min_staff", "[unit][programmes]") {
   // Busy organisations do not propose again.
   update_programmes(st, month_index(w.scenario, "2012-04"));
   CHECK(st.proposals.size() == large);
+}
+
+TEST_CASE("a large conversion needs its staff's support and its board's consent",
+          "[stat][programmes]") {
+  // Every eligible trust considers converting each month (entry_logit 30);
+  // a board agrees with board_consent 0.3, each trust-month independently.
+  const std::vector<std::string> on = {"programmes.large_trust_conversion.enabled=true",
+                                       "programmes.large_trust_conversion.org_types=[acute_trust]",
+                                       "programmes.large_trust_conversion.min_staff=1",
+                                       "programmes.large_trust_conversion.entry_logit=30",
+                                       "programmes.large_trust_conversion.start=2012-03",
+                                       "programmes.large_trust_conversion.staff_quorum=0.5",
+                                       "programmes.large_trust_conversion.board_consent=0.3",
+                                       "programmes.pathfinder.enabled=false"};
+  const int32_t month = month_index(World(on).scenario, "2012-03");
+  SECTION("below the staff quorum no board is asked") {
+    World w(on);
+    for (auto& share : w.st().org_support_share) share = 0.49;
+    update_programmes(w.st(), month);
+    CHECK(w.st().proposals.empty());
+  }
+  SECTION("above it, boards agree at board_consent") {
+    // 5 acute trusts x 400 replicates: n = 2000 trials; 4 sd of a binomial.
+    constexpr uint32_t kReplicates = 400;
+    double trials = 0, agreed = 0;
+    for (uint32_t r = 0; r < kReplicates; ++r) {
+      World w(on, 7, r);
+      for (auto& share : w.st().org_support_share) share = 0.5;
+      update_programmes(w.st(), month);
+      trials += double(orgs_of(w, "acute_trust").size());
+      agreed += double(w.st().proposals.size());
+      for (const Proposal& p : w.st().proposals) CHECK(p.large_conversion);
+    }
+    CHECK(std::abs(agreed - 0.3 * trials) < 4 * std::sqrt(trials * 0.3 * 0.7));
+  }
 }
 
 TEST_CASE("measured counts scale back to real-world units", "[unit][metrics]") {
