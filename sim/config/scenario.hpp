@@ -1297,6 +1297,62 @@ void describe(V& v, Target& p) {
                                 "(forms with counts_strict) or broad (counts_broad)"});
 }
 
+// ---------------------------------------------------------------- engagement
+// Issue 13 item 2. The Pathfinder's rationale: "the mutual model, with its
+// focus on improving the engagement and empowerment of staff". Staff of a
+// mutual close a share of the gap to a ceiling each month; the gain feeds the
+// mutual's contract retention and what staff outside mutuals see. Every
+// coefficient defaults to 0 (off); scenarios/baseline.yaml sets them with
+// their sources.
+struct EngagementParams {
+  double gain_rate;
+  double ceiling;
+  double retention_logit_per_gap;
+  double attitude_weight_national;
+  double attitude_weight_colleagues;
+};
+template <class V>
+void describe(V& v, EngagementParams& p) {
+  v.num(p.gain_rate, {.key = "gain_rate",
+                      .def = 0,
+                      .lo = 0,
+                      .hi = 1,
+                      .unit = "1/month",
+                      .meaning = "share of the gap to the ceiling a member of staff of an active "
+                                 "mutual closes each month (0: no gain)"});
+  v.num(p.ceiling, {.key = "ceiling",
+                    .def = 0.7,
+                    .lo = 0,
+                    .hi = 1,
+                    .unit = "engagement",
+                    .meaning = "engagement mutual staff move towards, in [0, 1]"});
+  v.num(p.retention_logit_per_gap,
+        {.key = "retention_logit_per_gap",
+         .def = 0,
+         .lo = -50,
+         .hi = 50,
+         .unit = "logit",
+         .meaning = "shift of the logit of a mutual's retention (and of keeping its volume "
+                    "under AQP) per unit of its staff's mean engagement above the public "
+                    "baseline (the mean of staff.engagement)"});
+  v.num(p.attitude_weight_national,
+        {.key = "attitude_weight_national",
+         .def = 0,
+         .lo = -5,
+         .hi = 5,
+         .unit = "attitude",
+         .meaning = "target attitude of staff outside mutuals gained per unit of the national "
+                    "engagement gap (mean inside mutuals minus outside, weighted)"});
+  v.num(p.attitude_weight_colleagues,
+        {.key = "attitude_weight_colleagues",
+         .def = 0,
+         .lo = -5,
+         .hi = 5,
+         .unit = "attitude",
+         .meaning = "target attitude of staff outside mutuals gained per unit of the engagement "
+                    "gap of their own organisation's mutual staff over the public baseline"});
+}
+
 // ---------------------------------------------------------------- scenario
 struct Scenario {
   TimeSpan time;
@@ -1313,6 +1369,7 @@ struct Scenario {
   Programmes programmes;
   Employment employment;
   Target target;
+  EngagementParams engagement;
 
   int months() const { return time.end - time.start + 1; }
 };
@@ -1332,6 +1389,7 @@ void describe(V& v, Scenario& s) {
   v.record(s.programmes, "programmes", "dated policy programmes");
   v.record(s.employment, "employment", "the target's denominator");
   v.record(s.target, "target", "the one-in-six aspiration");
+  v.record(s.engagement, "engagement", "engagement of mutual staff and what it feeds (issue 13)");
 }
 
 }  // namespace mutsim

@@ -11,6 +11,7 @@
 #include "sim/model/attitudes.hpp"
 #include "sim/model/climate.hpp"
 #include "sim/model/commissioning.hpp"
+#include "sim/model/engagement.hpp"
 #include "sim/model/mutuals.hpp"
 #include "sim/model/pipeline.hpp"
 #include "sim/model/programmes.hpp"
@@ -30,6 +31,7 @@ void check_stop(const std::atomic<int>* stop) {
 /// The schedule of one month, in order.
 void step_month(ReplicateState& st, int32_t month) {
   update_programmes(st, month);  // divestments, climate, Pathfinder, large trusts
+  update_engagement(st, month);  // staff of mutuals gain engagement; what others see
   update_attitudes(st, month);   // the hot loop over staff
   advance_pipelines(st, month);  // proposals move, new ones enter
   run_commissioning(st, month);  // expiring mutual contracts are re-procured

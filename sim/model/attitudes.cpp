@@ -8,6 +8,7 @@
 #include <cassert>
 #include <cmath>
 
+#include "sim/model/engagement.hpp"
 #include "sim/random/beta.hpp"
 #include "sim/random/normal.hpp"
 #include "sim/random/random.hpp"
@@ -28,8 +29,11 @@ ServiceStepTerms service_terms(const ReplicateState& st, uint32_t s) {
   const double own_mean = st.service_mean_attitude(s);
   const double peer_mean = (1.0 - a.organisation_peer_share) * own_mean +
                            a.organisation_peer_share * st.org_attitude_mean[org];
+  // What staff outside mutuals see of engagement inside them comes last:
+  // adding 0 leaves the sum's bits as they were without it.
   return {static_cast<float>(a.baseline + st.service_culture[s] +
-                             a.wait_and_see_outcome_weight * c.wait_and_see_signal),
+                             a.wait_and_see_outcome_weight * c.wait_and_see_signal +
+                             engagement_attitude_shift(st, s)),
           static_cast<float>(insecurity), static_cast<float>(a.information_weight * c.information),
           static_cast<float>(peer_mean)};
 }

@@ -5,6 +5,7 @@
 #include <cassert>
 #include <numeric>
 
+#include "sim/model/engagement.hpp"
 #include "sim/model/forms.hpp"
 #include "sim/model/pipeline.hpp"
 
@@ -184,6 +185,23 @@ size_t measure_commissioning(const ReplicateState& st, std::span<double> out, si
   return i;
 }
 
+/// Engagement as an outcome (issue 13 item 2).
+void append_engagement_catalogue(std::vector<SeriesInfo>& c) {
+  c.push_back({"mean_engagement_in_mutuals", "engagement",
+               "mean engagement of staff of active mutuals, in [0, 1] (0 before any)"});
+  c.push_back({"mean_engagement_outside_mutuals", "engagement",
+               "mean engagement of staff outside active mutuals, in [0, 1]"});
+  c.push_back({"engagement_gap", "engagement",
+               "mean_engagement_in_mutuals - mean_engagement_outside_mutuals (0 before any "
+               "mutual)"});
+}
+
+size_t measure_engagement(const ReplicateState& st, std::span<double> out, size_t i) {
+  const EngagementTotals t = engagement_totals(st);
+  for (double v : {t.mean_inside(), t.mean_outside(), t.gap()}) out[i++] = v;
+  return i;
+}
+
 }  // namespace
 
 double interpolate(const std::vector<SeriesPoint>& points, Month date) {
@@ -244,6 +262,7 @@ std::vector<SeriesInfo> series_catalogue(const Scenario& s) {
   append_climate_catalogue(s, c);
   append_forms_catalogue(c);
   append_commissioning_catalogue(s, c);
+  append_engagement_catalogue(c);
   return c;
 }
 
@@ -290,6 +309,7 @@ void measure_month(const ReplicateState& st, int32_t month, std::span<double> ou
   i = measure_climate(st, out, i);
   i = measure_forms(m, employment, out, i);
   i = measure_commissioning(st, out, i);
+  i = measure_engagement(st, out, i);
   assert(i == out.size());  // the catalogue and this list must match
 }
 

@@ -155,6 +155,14 @@ struct Tallies {
   double reserved_barred = 0;  // eligible awards Article 77's repeat bar kept open
 };
 
+/// Engagement of staff (issue 13 item 2, sim/model/engagement): per-unit
+/// sums kept current by update_engagement, and the signals staff read.
+struct EngagementState {
+  std::vector<double> service_sum;  // engagement of each unit's staff, summed in staff order
+  std::vector<float> org_gap;       // mean of an organisation's mutual staff minus the baseline
+  float national_gap = 0;           // weighted mean inside mutuals minus outside
+};
+
 struct ReplicateState {
   ReplicateState(const Scenario& scenario, const ScenarioIndex& index,
                  const PopulationStructure& population, uint64_t seed, uint32_t replicate);
@@ -183,6 +191,7 @@ struct ReplicateState {
   Climate climate;
   Tallies tallies;
   std::vector<Event> events;
+  EngagementState engagement;
 
   double service_support_share(uint32_t s) const;
   double service_mean_attitude(uint32_t s) const;
