@@ -5,6 +5,8 @@
 #include <cmath>
 #include <vector>
 
+#include "sim/random/random.hpp"
+
 namespace mutsim {
 namespace {
 
@@ -113,8 +115,7 @@ double mutual_engagement_gap(const ReplicateState& st, const Mutual& m) {
 double shift_by_engagement(const Scenario& s, double p, double gap) {
   const double shift = s.engagement.retention_logit_per_gap * gap;
   if (shift == 0 || p <= 0 || p >= 1) return p;
-  const double logit = std::log(p / (1 - p)) + shift;
-  return 1 / (1 + std::exp(-logit));
+  return logistic(std::log(p / (1 - p)) + shift);
 }
 
 double engagement_attitude_shift(const ReplicateState& st, uint32_t s) {

@@ -65,7 +65,6 @@ void set_mutual_engagement(ReplicateState& st, const std::vector<uint32_t>& ids,
   update_engagement(st, 0);
 }
 
-double logistic(double x) { return 1 / (1 + std::exp(-x)); }
 double logit(double p) { return std::log(p / (1 - p)); }
 
 }  // namespace
