@@ -1325,7 +1325,9 @@ void describe(V& v, EngagementParams& p) {
                     .lo = 0,
                     .hi = 1,
                     .unit = "engagement",
-                    .meaning = "engagement mutual staff move towards, in [0, 1]"});
+                    .meaning = "engagement mutual staff move towards, in [0, 1]",
+                    .source = "Central Surrey Health 2014: 91% of staff would recommend its "
+                              "care vs 65% across the NHS; 0.5 x 91/65 (mapping an assumption)"});
   v.num(p.retention_logit_per_gap,
         {.key = "retention_logit_per_gap",
          .def = 0,
@@ -1334,7 +1336,9 @@ void describe(V& v, EngagementParams& p) {
          .unit = "logit",
          .meaning = "shift of the logit of a mutual's retention (and of keeping its volume "
                     "under AQP) per unit of its staff's mean engagement above the public "
-                    "baseline (the mean of staff.engagement)"});
+                    "baseline (the mean of staff.engagement)",
+         .source = "Cabinet Office CAB 041-12 (2012): absenteeism -20%, turnover -16% after "
+                   "spin-out (their carrying over to contracts an assumption)"});
   v.num(p.attitude_weight_national,
         {.key = "attitude_weight_national",
          .def = 0,
