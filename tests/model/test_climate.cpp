@@ -256,20 +256,23 @@ TEST_CASE("the public-sector employment series is the interpolated denominator",
   // Per-route series follow the route order, eight per route; then the
   // climate: five, and two per organisation type; then the forms: both
   // readings (five) and two per form; then commissioning: three, two per
-  // sector and three per service line.
+  // sector and three per service line; then engagement: three.
   const size_t routes = w.scenario.routes.size(), types = w.scenario.population.org_types.size();
   const size_t sectors = w.scenario.population.sectors.size();
   const size_t lines = w.scenario.population.service_lines.size();
   const size_t climate_end = 20 + 8 * routes + 5 + 2 * types;
-  CHECK(catalogue.size() == climate_end + 5 + 2 * kForms + 3 + 2 * sectors + 3 * lines);
+  const size_t commissioning_end = climate_end + 5 + 2 * kForms + 3 + 2 * sectors + 3 * lines;
+  CHECK(catalogue.size() == commissioning_end + 3);
   CHECK(catalogue[20].name == "spinouts_tcs_cumulative");
   CHECK(catalogue[20 + 8 * routes - 1].name == "spinouts_psm_whole_share");
   CHECK(catalogue[climate_end - 1].name == "procurement_uncertainty_local_council");
   CHECK(catalogue[climate_end].name == "staff_in_mutuals_strict");
-  CHECK(catalogue.back().name ==
+  CHECK(catalogue[commissioning_end - 1].name ==
         (lines > 0 ? "spinouts_" + w.scenario.population.service_lines.back().name + "_cumulative"
                    : "commissioning_transition_uncertainty_" +
                          w.scenario.population.sectors.back().name));
+  CHECK(catalogue[commissioning_end].name == "mean_engagement_in_mutuals");
+  CHECK(catalogue.back().name == "engagement_gap");
 }
 
 // Divestment chains are followed for at most as many steps as there are
