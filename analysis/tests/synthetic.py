@@ -74,20 +74,6 @@ def make_file(path, series, dates=None, attrs=None, events=(),
     return path
 
 
-def climate_series(shape, ramp, counts):
-    """The climate (format 1.2) and engagement (1.4) series of a run."""
-    return {
-        "wait_and_see_uncertainty": 1 - 0.5 * ramp,
-        "information_level": np.where(ramp > 0.3, 1.0, 0.0),
-        "fund_remaining_gbp": 1e7 - 1e4 * counts,
-        "reserved_contracts_open": np.zeros(shape),
-        "mutuals_on_reserved_contracts": np.zeros(shape),
-        "mean_engagement_in_mutuals": 0.5 + 0.15 * ramp,
-        "mean_engagement_outside_mutuals": np.full(shape, 0.5),
-        "engagement_gap": 0.15 * ramp,
-    }
-
-
 def plausible_file(path, routes=("tcs", "rtp", "psm"), replicates=8,
                    uplift=1.0, seed=1):
     """A whole run with every OUTPUT.md series for ``routes`` and spin-out
@@ -119,7 +105,14 @@ def plausible_file(path, routes=("tcs", "rtp", "psm"), replicates=8,
         "mean_attitude": np.zeros(shape), "support_share": np.zeros(shape),
         "wait_and_see_signal": np.zeros(shape),
         "fund_spent_gbp": 1e4 * counts,
-        **climate_series(shape, ramp, counts),
+        "wait_and_see_uncertainty": 1 - 0.5 * ramp,
+        "information_level": np.where(ramp > 0.3, 1.0, 0.0),
+        "fund_remaining_gbp": 1e7 - 1e4 * counts,
+        "reserved_contracts_open": np.zeros(shape),
+        "mutuals_on_reserved_contracts": np.zeros(shape),
+        "mean_engagement_in_mutuals": 0.5 + 0.15 * ramp,
+        "mean_engagement_outside_mutuals": np.full(shape, 0.5),
+        "engagement_gap": 0.15 * ramp,
     }
     for org_type in ("pct_provider", "acute_trust"):
         series[f"contract_security_{org_type}"] = np.full(shape, 0.4)
