@@ -112,7 +112,6 @@ def analyse_run(run, out_dir):
     sizes = stats.size_summary(route_sizes(run))
     section.tables.append(("Staff per spin-out by route (all replicates)",
                            *size_table(sizes)))
-    engagement_table(run, section)
     for draw, suffix, caption in (
             (fan_chart, "share", "Share of public-sector workers in mutuals"),
             (lambda r, p: pipeline_chart(r, targets, p), "pipeline",
@@ -170,31 +169,6 @@ def gap_sentence(run):
     return (f"Gap to the target at {run.target_date}: "
             f"{workers(gap['median'])} workers (90% interval "
             f"{workers(gap['q05'])} to {workers(gap['q95'])}).")
-
-
-ENGAGEMENT_SERIES = (
-    ("mean_engagement_in_mutuals", "mean engagement in mutuals"),
-    ("mean_engagement_outside_mutuals", "mean engagement outside mutuals"),
-    ("engagement_gap", "engagement gap (in - outside)"))
-
-
-def engagement_table(run, section):
-    """Engagement inside and outside mutuals at the target date (issue 13
-    item 2); skipped for files written before the series existed."""
-    if any(name not in run.series for name, _ in ENGAGEMENT_SERIES):
-        section.notes.append("engagement: no engagement series in the file")
-        return
-    try:
-        col = stats.month_index(run.dates, run.target_date)
-    except ValueError:
-        col = len(run.dates) - 1
-    rows = []
-    for name, label in ENGAGEMENT_SERIES:
-        s = stats.summarise(run.series[name][:, col])
-        rows.append([label, f"{s['median']:.3f}",
-                     interval(s["q05"], s["q95"], "{:.3f}".format)])
-    section.tables.append((f"Engagement at {run.dates[col]}",
-                           ["quantity", "median", "90% interval"], rows))
 
 
 def verdict(prob):

@@ -110,9 +110,6 @@ def plausible_file(path, routes=("tcs", "rtp", "psm"), replicates=8,
         "fund_remaining_gbp": 1e7 - 1e4 * counts,
         "reserved_contracts_open": np.zeros(shape),
         "mutuals_on_reserved_contracts": np.zeros(shape),
-        "mean_engagement_in_mutuals": 0.5 + 0.15 * ramp,
-        "mean_engagement_outside_mutuals": np.full(shape, 0.5),
-        "engagement_gap": 0.15 * ramp,
     }
     for org_type in ("pct_provider", "acute_trust"):
         series[f"contract_security_{org_type}"] = np.full(shape, 0.4)

@@ -56,19 +56,6 @@ def test_climate_chart_needs_the_climate_series(tmp_path):
         (out / "index.html").read_text()
 
 
-def test_engagement_table_at_the_target_date(tmp_path):
-    out = build(tmp_path, plausible_file(tmp_path / "baseline.h5"))
-    summary = (out / "summary.md").read_text()
-    assert "Engagement at 2015-03" in summary
-    assert "| mean engagement outside mutuals | 0.500 | 0.500 to 0.500 |" \
-        in summary
-    old = make_file(tmp_path / "old.h5",
-                    {"share_in_mutuals": np.full((2, 72), 0.01)})
-    out = build(tmp_path, old)
-    assert "engagement: no engagement series in the file" in \
-        (out / "index.html").read_text()
-
-
 def test_missing_route_is_noted_not_fatal(tmp_path):
     out = build(tmp_path, plausible_file(tmp_path / "baseline.h5"),
                 plausible_file(tmp_path / "rtp_only.h5", routes=("rtp",)))
