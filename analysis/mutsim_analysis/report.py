@@ -21,6 +21,7 @@ import matplotlib.pyplot as plt  # noqa: E402  (backend must be set first)
 import numpy as np  # noqa: E402
 
 from . import stats  # noqa: E402
+from .mechanisms import mechanism_rows  # noqa: E402
 from .reader import FormatError, read_run  # noqa: E402
 
 PIPELINE = [
@@ -105,6 +106,13 @@ def analyse_run(run, out_dir):
         section.notes.append(f"no target statistics: target date {exc}")
     else:
         headline(run, section)
+        mechanisms = mechanism_rows(
+            run, stats.month_index(run.dates, run.target_date))
+        if mechanisms:
+            section.tables.append((
+                f"The seeds' mechanisms at {run.target_date} (medians over "
+                "replicates)", ["mechanism", "quantity", "median",
+                                "90% interval"], mechanisms))
     targets = stats.evaluate_targets(run.series, run.dates, run.events)
     section.tables.append(("Observed patterns P1-P5", *target_table(targets)))
     section.notes.extend(f"{row.id}: {row.note}" for row in
