@@ -29,6 +29,8 @@ FIXED_ROWS = [
      "at", "level"),
     ("engagement", "mean engagement outside mutuals",
      "mean_engagement_outside_mutuals", "at", "level"),
+    ("engagement", "engagement gap (in minus outside mutuals)",
+     "engagement_gap", "at", "level"),
     ("before 2010", "mutuals founded before 2010 still active",
      "initial_mutuals_active", "at", "count"),
     ("AQP", "AQP volume losses of incumbent mutuals (cumulative)",

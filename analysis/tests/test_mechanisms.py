@@ -18,6 +18,9 @@ def test_rows_read_the_series_the_file_has(tmp_path):
         "commissioning_transition_uncertainty_nhs":
             np.where(ramp == 10, 0.3, 0.0),
         "proposals_adult_hearing_cumulative": ramp,
+        "mean_engagement_in_mutuals": 0.5 + ramp * 0.005,
+        "mean_engagement_outside_mutuals": ramp * 0 + 0.5,
+        "engagement_gap": ramp * 0.005,
     }
     make_file(tmp_path / "run.h5", series)
     run = read_run(tmp_path / "run.h5")
@@ -29,6 +32,10 @@ def test_rows_read_the_series_the_file_has(tmp_path):
     # "max" rows take the peak up to the month, not the value at it.
     assert rows["peak CCG transition uncertainty (NHS)"][2] == "0.300"
     assert rows["proposals on adult_hearing (cumulative)"][2] == "20.0"
+    assert rows["mean engagement in mutuals"][2] == "0.600"
+    assert rows["mean engagement outside mutuals"][2:] == [
+        "0.500", "0.500 to 0.500"]
+    assert rows["engagement gap (in minus outside mutuals)"][2] == "0.100"
     # Series the file lacks leave their rows out.
     assert "share, broad reading (governance mutuals count)" not in rows
     assert "abandoned on adult_hearing (cumulative)" not in rows
