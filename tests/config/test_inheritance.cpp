@@ -124,7 +124,9 @@ TEST_CASE("each simple policy scenario is the baseline plus its lever",
       {"pathfinder-off.yaml", {"programmes.pathfinder.enabled=false"}},
       {"pathfinder-x10.yaml", {"programmes.pathfinder.trusts=100"}},
       {"large-trusts.yaml", {"programmes.large_trust_conversion.enabled=true"}},
-      {"reserved-contracts-2012.yaml", {"programmes.reserved_contracts.start=2012-01"}},
+      {"reserved-contracts-2012.yaml",
+       {"programmes.reserved_contracts.start=2012-01",
+        "programmes.reserved_contracts.deferred_sectors=[]"}},
       {"no-wait-and-see.yaml", {"attitude.wait_and_see_uncertainty_weight=0"}},
   };
   for (const auto& [file, overrides] : levers) {
