@@ -24,7 +24,8 @@ constexpr uint32_t kRtp = 1;
 
 Event event(uint32_t replicate, int32_t month, EventKind kind, uint32_t route, uint32_t org,
             uint32_t service, double staff, double weight) {
-  return {replicate, month, kind, route, org, service, staff, weight, false, kNoForm, kNoServiceLine};
+  return {replicate, month,  kind,  route,   org,           service,
+          staff,     weight, false, kNoForm, kNoServiceLine};
 }
 
 /// analysis/tests/test_targets.py pattern_events, in replicate and month order.
