@@ -51,6 +51,29 @@ void check_divestment_chains(const std::vector<Named<OrgType>>& types, const Che
   }
 }
 
+/// Successor shares: known types that do not divest themselves (no chains
+/// through a draw), not the type itself, summing to 1.
+void check_divest_shares(const std::vector<Named<OrgType>>& types, const CheckFailure& fail) {
+  for (const auto& [name, type] : types) {
+    if (type.divest_shares.empty()) continue;
+    const std::string path = "population.org_types." + name + ".divest_shares";
+    if (!type.divest_date) fail(path, "needs divest_date");
+    double total = 0;
+    for (const auto& [successor, share] : type.divest_shares) {
+      total += share.share;
+      const OrgType* next = find_named(types, successor);
+      if (!next)
+        fail(path + "." + successor, fmt::format("unknown organisation type '{}'", successor));
+      else if (successor == name)
+        fail(path + "." + successor, "cannot divest to itself");
+      else if (next->divest_date)
+        fail(path + "." + successor, "a successor drawn by share cannot itself divest");
+    }
+    if (std::abs(total - 1.0) > kShareSumTolerance)
+      fail(path, fmt::format("the shares must sum to 1, got {}", total));
+  }
+}
+
 void check_names(const std::vector<std::string>& names, const std::vector<Named<OrgType>>& types,
                  const std::string& path, const CheckFailure& fail) {
   for (const auto& name : names) require_known(types, name, path, "organisation type", fail);
@@ -102,6 +125,7 @@ void check_population(const Scenario& s, const CheckFailure& fail) {
     }
   }
   check_divestment_chains(s.population.org_types, fail);
+  check_divest_shares(s.population.org_types, fail);
   check_service_lines(s, fail);
 }
 

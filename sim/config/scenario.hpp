@@ -217,6 +217,21 @@ void describe(V& v, Sector& p) {
                  .meaning = "organisations of this sector count as NHS (mutuals_active_nhs)"});
 }
 
+/// Issue 13 item 4: the share of a divesting type's organisations that a
+/// successor type takes over (HSJ, late 2010, for PCT provider arms).
+struct SuccessorShare {
+  double share;
+};
+template <class V>
+void describe(V& v, SuccessorShare& p) {
+  v.num(p.share, {.key = "share",
+                  .lo = 0,
+                  .hi = 1,
+                  .unit = "fraction",
+                  .meaning = "share of the divesting type's organisations that become this type "
+                             "(the shares sum to 1)"});
+}
+
 struct OrgType {
   std::string sector;
   int count;
@@ -230,6 +245,7 @@ struct OrgType {
   std::optional<Month> divest_date;
   std::string divest_to;
   FormWeights form_weights;
+  std::vector<Named<SuccessorShare>> divest_shares;
 };
 template <class V>
 void describe(V& v, OrgType& p) {
@@ -289,6 +305,9 @@ void describe(V& v, OrgType& p) {
                        .meaning = "organisation type that takes over after divest_date"});
   v.record(p.form_weights, "form_weights",
            "weights of the forms its proposals choose (multiplied by the route's)");
+  v.optional_table(p.divest_shares, "divest_shares",
+                   "issue 13 item 4: successor types and the share of organisations each takes "
+                   "at divest_date (absent: every organisation becomes divest_to)");
 }
 
 struct BetaDist {

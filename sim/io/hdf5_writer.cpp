@@ -6,6 +6,7 @@
 
 #include "sim/io/h5/write.hpp"
 #include "sim/io/netcdf_dims.hpp"
+#include "sim/model/programmes.hpp"
 #include "sim/model/service_lines.hpp"
 
 namespace mutsim {
@@ -104,7 +105,8 @@ std::vector<uint32_t> pathfinder_replicates(const RunResult& result) {
   return chosen;
 }
 
-void write_organisations(hid_t file, const RunResult& result, const Scenario& scenario) {
+void write_organisations(hid_t file, const RunResult& result, const Scenario& scenario,
+                         uint64_t seed) {
   const auto& orgs = result.population.organisations;
   const auto& population = scenario.population;
   h5::Table table(orgs.size());
@@ -120,6 +122,18 @@ void write_organisations(hid_t file, const RunResult& result, const Scenario& sc
   const std::vector<uint32_t> chosen = pathfinder_replicates(result);
   table.add_u32("pathfinder_replicates", [&](size_t i) { return chosen[i]; });
   table.add_f64("weight", [&](size_t i) { return result.organisation_weight[i]; });
+  // Format 1.4 (issue 13 item 4): the type a divesting organisation becomes
+  // (the same in every replicate), "" for a type that does not divest.
+  const ScenarioIndex index(scenario);
+  table.add_text(
+      "successor_type", kNameTextSize,
+      [&](size_t i) {
+        const uint32_t type = orgs[i].type;
+        if (!population.org_types[type].value.divest_date) return std::string();
+        const auto o = static_cast<uint32_t>(i);
+        return population.org_types[successor_type(scenario, index, seed, type, o)].name;
+      },
+      kAscii);
   table.write(file, "organisations", table_layout(orgs.size()));
   // Which organisations each replicate simulated (format 1.3).
   const std::vector<hsize_t> dims = {result.replicates, orgs.size()};
@@ -138,7 +152,7 @@ std::vector<char> build_image(const std::string& path, const RunResult& result,
   time.close();
   write_series(file, result);
   write_events(file, result, scenario);
-  write_organisations(file, result, scenario);
+  write_organisations(file, result, scenario, provenance.seed);
   netcdf::add_view(file, netcdf::run_view(result.replicates, result.dates, result.series));
   return file.image();
 }

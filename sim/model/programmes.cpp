@@ -24,10 +24,34 @@ void apply_divestments(ReplicateState& st, int32_t month) {
     for (size_t step = 0; step < types.size(); ++step) {
       const OrgType& type = types[st.org_type[o]].value;
       if (!type.divest_date || st.date(month) < *type.divest_date) break;
-      st.org_type[o] = static_cast<uint32_t>(st.index.divest_to[st.org_type[o]]);
+      st.org_type[o] = successor_type(st.scenario, st.index, st.seed, st.org_type[o], o);
     }
   }
 }
+
+}  // namespace
+
+uint32_t successor_type(const Scenario& s, const ScenarioIndex& index, uint64_t seed, uint32_t type,
+                        uint32_t org) {
+  const auto& shares = s.population.org_types[type].value.divest_shares;
+  if (shares.empty()) return static_cast<uint32_t>(index.divest_to[type]);
+  // One uniform per organisation of the frame, whatever the replicate or
+  // scale: an organisation's successor is part of the world, like its size.
+  Stream stream(seed, 0, kSetupMonth, org, Purpose::DivestSuccessor);
+  const double u = stream.uniform();
+  double cumulative = 0;
+  for (const auto& [name, share] : shares) {
+    cumulative += share.share;
+    if (u < cumulative) return static_cast<uint32_t>(index_of_named(s.population.org_types, name));
+  }
+  // Rounding: the last successor with a positive share.
+  for (auto it = shares.rbegin(); it != shares.rend(); ++it)
+    if (it->value.share > 0)
+      return static_cast<uint32_t>(index_of_named(s.population.org_types, it->name));
+  return static_cast<uint32_t>(index.divest_to[type]);
+}
+
+namespace {
 
 void choose_pathfinder(ReplicateState& st, int32_t month, uint32_t o) {
   const Organisation& org = st.population.organisations[o];

@@ -56,6 +56,10 @@ enum class Purpose : uint16_t {
   // A service unit's service line (sim/model/service_lines): keyed by
   // (seed, 0, kSetupMonth, unit of the frame), so the same at any scale.
   ServiceLine,
+  // An organisation's successor type at divestment (sim/model/programmes):
+  // keyed by (seed, 0, kSetupMonth, organisation of the frame), so the same
+  // at every scale, replicate and thread count.
+  DivestSuccessor,
 };
 
 /// Month value used for draws made while building the population.
