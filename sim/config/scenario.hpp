@@ -247,6 +247,20 @@ struct OrgType {
   FormWeights form_weights;
   std::vector<Named<SuccessorShare>> divest_shares;
 };
+/// Divestment: when the type ceases and what its organisations become.
+template <class V>
+void describe_divestment(V& v, OrgType& p) {
+  v.date(p.divest_date, {.key = "divest_date",
+                         .meaning = "month the type ceases (PCT provider arms, Apr 2011): "
+                                    "its public services pass to divest_to"});
+  v.text(p.divest_to, {.key = "divest_to",
+                       .def = "",
+                       .meaning = "organisation type that takes over after divest_date"});
+  v.optional_table(p.divest_shares, "divest_shares",
+                   "issue 13 item 4: successor types and the share of organisations each takes "
+                   "at divest_date (absent: every organisation becomes divest_to)");
+}
+
 template <class V>
 void describe(V& v, OrgType& p) {
   v.text(p.sector, {.key = "sector", .meaning = "key of the sector this type belongs to"});
@@ -297,17 +311,9 @@ void describe(V& v, OrgType& p) {
                           .hi = 1,
                           .unit = "probability",
                           .meaning = "chance the board consents to a proposal's business case"});
-  v.date(p.divest_date, {.key = "divest_date",
-                         .meaning = "month the type ceases (PCT provider arms, Apr 2011): "
-                                    "its public services pass to divest_to"});
-  v.text(p.divest_to, {.key = "divest_to",
-                       .def = "",
-                       .meaning = "organisation type that takes over after divest_date"});
   v.record(p.form_weights, "form_weights",
            "weights of the forms its proposals choose (multiplied by the route's)");
-  v.optional_table(p.divest_shares, "divest_shares",
-                   "issue 13 item 4: successor types and the share of organisations each takes "
-                   "at divest_date (absent: every organisation becomes divest_to)");
+  describe_divestment(v, p);
 }
 
 struct BetaDist {
