@@ -74,6 +74,22 @@ void check_divest_shares(const std::vector<Named<OrgType>>& types, const CheckFa
   }
 }
 
+/// Initial mutuals: a known type, a known form, founded before the run
+/// starts and with a contract that ends after it was founded.
+void check_initial_mutuals(const Scenario& s, const CheckFailure& fail) {
+  for (const auto& [name, row] : s.mutuals.initial_mutuals) {
+    const std::string path = "mutuals.initial_mutuals." + name;
+    require_known(s.population.org_types, row.org_type, path + ".org_type", "organisation type",
+                  fail);
+    if (std::find(kMutualFormKeys.begin(), kMutualFormKeys.end(), row.form) ==
+        kMutualFormKeys.end())
+      fail(path + ".form", fmt::format("'{}' is not a form (forms.*)", row.form));
+    if (!(row.founded < s.time.start))
+      fail(path + ".founded", "must be before time.start (a mutual from before the run)");
+    if (!(row.founded < row.contract_end)) fail(path + ".contract_end", "must be after founded");
+  }
+}
+
 void check_names(const std::vector<std::string>& names, const std::vector<Named<OrgType>>& types,
                  const std::string& path, const CheckFailure& fail) {
   for (const auto& name : names) require_known(types, name, path, "organisation type", fail);
@@ -276,6 +292,7 @@ void check_scenario(const Scenario& s, const CheckFailure& fail) {
   check_routes(s, fail);
   check_commissioning(s, fail);
   check_programmes(s, fail);
+  check_initial_mutuals(s, fail);
   check_forms(s, fail);
   check_employment(s, fail);
 }

@@ -3,6 +3,7 @@
 // the describe() function of the record that holds it; see spec.hpp.
 // Defaults here are the model's documented assumptions; scenarios/baseline.yaml
 // restates them with their sources.
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -56,6 +57,14 @@ void describe(V& v, RunSettings& p) {
 // governance arrangements, including employee councils and elected board
 // members" (pathfinder seed). The six forms are fixed (sim/model/forms.hpp);
 // their terms and the weights that choose among them come from the scenario.
+
+/// The forms of mutuals, in the order of sim/model/forms.hpp's Form.
+inline constexpr std::array<const char*, 6> kMutualFormKeys = {"employee_owned_company",
+                                                               "community_interest_company",
+                                                               "charity_social_enterprise",
+                                                               "partnership",
+                                                               "joint_venture",
+                                                               "governance_mutual"};
 
 /// A weight per form; a proposal's choice multiplies its route's, its
 /// organisation type's and (when large) the size weights, then normalises.
@@ -987,12 +996,41 @@ void describe(V& v, Commissioning& p) {
            "Any Qualified Provider by service line (issue 13 item 5)");
 }
 
+/// Issue 13 item 3: a mutual that existed before the simulated period,
+/// placed in an organisation of its type at the start.
+struct InitialMutual {
+  std::string label;
+  std::string org_type;
+  double staff;
+  std::string form;
+  Month founded;
+  Month contract_end;
+};
+template <class V>
+void describe(V& v, InitialMutual& p) {
+  v.text(p.label, {.key = "label", .def = "", .meaning = "human-readable name"});
+  v.text(p.org_type, {.key = "org_type",
+                      .meaning = "organisation type it spun out of (its host at the start)"});
+  v.num(p.staff, {.key = "staff",
+                  .lo = 1,
+                  .hi = 1e6,
+                  .unit = "people",
+                  .meaning = "its staff: the host's consecutive units are taken until they reach "
+                             "this many"});
+  v.text(p.form, {.key = "form", .meaning = "its form (a key of forms)"});
+  v.date(p.founded, {.key = "founded", .meaning = "month it was founded"});
+  v.date(p.contract_end,
+         {.key = "contract_end",
+          .meaning = "month its current contract is re-procured (then as any mutual's)"});
+}
+
 struct MutualParams {
   double monthly_failure_prob;
   double failure_on_loss_prob;
   double growth_on_retention_prob;
   double serving_nhs_before_2010;
   double serving_nhs_share_outside;
+  std::vector<Named<InitialMutual>> initial_mutuals;
 };
 template <class V>
 void describe(V& v, MutualParams& p) {
@@ -1032,6 +1070,8 @@ void describe(V& v, MutualParams& p) {
          .unit = "fraction",
          .meaning = "share of active mutuals from non-NHS sectors that provide some service to "
                     "the NHS (counted in mutuals_serving_nhs)"});
+  v.optional_table(p.initial_mutuals, "initial_mutuals",
+                   "mutuals that existed before the simulated period (issue 13 item 3)");
 }
 
 // ---------------------------------------------------------------- programmes

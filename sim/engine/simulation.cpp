@@ -12,6 +12,7 @@
 #include "sim/model/climate.hpp"
 #include "sim/model/commissioning.hpp"
 #include "sim/model/engagement.hpp"
+#include "sim/model/initial_mutuals.hpp"
 #include "sim/model/mutuals.hpp"
 #include "sim/model/pipeline.hpp"
 #include "sim/model/programmes.hpp"
@@ -89,6 +90,7 @@ void simulate_replicate(const Scenario& scenario, const ScenarioIndex& index,
   const PopulationStructure sample = sample_population(population, scenario, seed, replicate);
   record_sample(sample, replicate, result);
   ReplicateState st(scenario, index, sample, seed, replicate);
+  place_initial_mutuals(st);
   draw_staff(st);
   check_stop(stop);
   update_climate(st, 0);

@@ -21,12 +21,8 @@ enum class Form : uint8_t {
 };
 inline constexpr size_t kForms = 6;
 /// Scenario keys (forms.NAME) and output labels, in Form order.
-inline constexpr const char* kFormNames[kForms] = {"employee_owned_company",
-                                                   "community_interest_company",
-                                                   "charity_social_enterprise",
-                                                   "partnership",
-                                                   "joint_venture",
-                                                   "governance_mutual"};
+inline constexpr const auto& kFormNames = kMutualFormKeys;
+static_assert(kMutualFormKeys.size() == kForms);
 /// The event column's value for events that have no form (pathfinder_chosen).
 inline constexpr uint8_t kNoForm = 0xFF;
 

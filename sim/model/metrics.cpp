@@ -7,6 +7,7 @@
 
 #include "sim/model/engagement.hpp"
 #include "sim/model/forms.hpp"
+#include "sim/model/initial_mutuals.hpp"
 #include "sim/model/pipeline.hpp"
 
 namespace mutsim {
@@ -202,6 +203,26 @@ size_t measure_engagement(const ReplicateState& st, std::span<double> out, size_
   return i;
 }
 
+/// Mutuals from before the run (issue 13 item 3), in real-world units.
+void append_initial_mutuals_catalogue(std::vector<SeriesInfo>& c) {
+  c.push_back({"initial_mutuals_active", "mutuals",
+               "active mutuals founded before the run (mutuals.initial_mutuals)"});
+  c.push_back({"staff_in_initial_mutuals", "people", "their staff"});
+}
+
+size_t measure_initial_mutuals(const ReplicateState& st, std::span<double> out, size_t i) {
+  double active = 0, staff = 0;
+  for (const Mutual& m : st.mutuals) {
+    if (!m.active || !founded_before_run(m)) continue;
+    const double weight = st.weight(m.org);
+    active += weight;
+    staff += weight * static_cast<double>(m.staff);
+  }
+  out[i++] = active;
+  out[i++] = staff;
+  return i;
+}
+
 }  // namespace
 
 double interpolate(const std::vector<SeriesPoint>& points, Month date) {
@@ -263,6 +284,7 @@ std::vector<SeriesInfo> series_catalogue(const Scenario& s) {
   append_forms_catalogue(c);
   append_commissioning_catalogue(s, c);
   append_engagement_catalogue(c);
+  append_initial_mutuals_catalogue(c);
   return c;
 }
 
@@ -310,6 +332,7 @@ void measure_month(const ReplicateState& st, int32_t month, std::span<double> ou
   i = measure_forms(m, employment, out, i);
   i = measure_commissioning(st, out, i);
   i = measure_engagement(st, out, i);
+  i = measure_initial_mutuals(st, out, i);
   assert(i == out.size());  // the catalogue and this list must match
 }
 

@@ -60,6 +60,9 @@ enum class Purpose : uint16_t {
   // keyed by (seed, 0, kSetupMonth, organisation of the frame), so the same
   // at every scale, replicate and thread count.
   DivestSuccessor,
+  // The host organisation of an initial mutual (sim/model/initial_mutuals):
+  // keyed by (seed, 0, kSetupMonth, row), the same at every scale.
+  InitialMutualHost,
 };
 
 /// Month value used for draws made while building the population.

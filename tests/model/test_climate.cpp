@@ -256,13 +256,14 @@ TEST_CASE("the public-sector employment series is the interpolated denominator",
   // Per-route series follow the route order, eight per route; then the
   // climate: five, and two per organisation type; then the forms: both
   // readings (five) and two per form; then commissioning: three, two per
-  // sector and three per service line; then engagement: three.
+  // sector and three per service line; then engagement: three; then the
+  // mutuals from before the run: two.
   const size_t routes = w.scenario.routes.size(), types = w.scenario.population.org_types.size();
   const size_t sectors = w.scenario.population.sectors.size();
   const size_t lines = w.scenario.population.service_lines.size();
   const size_t climate_end = 20 + 8 * routes + 5 + 2 * types;
   const size_t commissioning_end = climate_end + 5 + 2 * kForms + 3 + 2 * sectors + 3 * lines;
-  CHECK(catalogue.size() == commissioning_end + 3);
+  CHECK(catalogue.size() == commissioning_end + 3 + 2);
   CHECK(catalogue[20].name == "spinouts_tcs_cumulative");
   CHECK(catalogue[20 + 8 * routes - 1].name == "spinouts_psm_whole_share");
   CHECK(catalogue[climate_end - 1].name == "procurement_uncertainty_local_council");
@@ -272,7 +273,8 @@ TEST_CASE("the public-sector employment series is the interpolated denominator",
                    : "commissioning_transition_uncertainty_" +
                          w.scenario.population.sectors.back().name));
   CHECK(catalogue[commissioning_end].name == "mean_engagement_in_mutuals");
-  CHECK(catalogue.back().name == "engagement_gap");
+  CHECK(catalogue[commissioning_end + 2].name == "engagement_gap");
+  CHECK(catalogue.back().name == "staff_in_initial_mutuals");
 }
 
 // Divestment chains are followed for at most as many steps as there are
