@@ -62,12 +62,13 @@ void check_divest_shares(const std::vector<Named<OrgType>>& types, const CheckFa
     for (const auto& [successor, share] : type.divest_shares) {
       total += share.share;
       const OrgType* next = find_named(types, successor);
+      const std::string key = fmt::format("{}.{}", path, successor);
       if (!next)
-        fail(path + "." + successor, fmt::format("unknown organisation type '{}'", successor));
+        fail(key, fmt::format("unknown organisation type '{}'", successor));
       else if (successor == name)
-        fail(path + "." + successor, "cannot divest to itself");
+        fail(key, "cannot divest to itself");
       else if (next->divest_date)
-        fail(path + "." + successor, "a successor drawn by share cannot itself divest");
+        fail(key, "a successor drawn by share cannot itself divest");
     }
     if (std::abs(total - 1.0) > kShareSumTolerance)
       fail(path, fmt::format("the shares must sum to 1, got {}", total));
