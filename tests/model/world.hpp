@@ -70,4 +70,16 @@ struct World {
 /// Binomial tolerance: k standard deviations of a count over n trials.
 inline double binomial_sd(double n, double p) { return std::sqrt(n * p * (1.0 - p)); }
 
+/// Checks that small.yaml with `settings` is refused with a message naming
+/// `key`.
+inline void check_refused(const std::vector<std::string>& settings, const std::string& key) {
+  try {
+    small_scenario(settings);
+  } catch (const std::exception& e) {
+    CHECK_THAT(e.what(), Catch::Contains(key));
+    return;
+  }
+  FAIL(settings.back() << " was accepted");
+}
+
 }  // namespace mutsim::test
