@@ -10,6 +10,7 @@
 #include "sim/model/mutuals.hpp"
 #include "sim/model/pipeline.hpp"
 #include "sim/random/random.hpp"
+#include "tests/model/mutual_helpers.hpp"
 #include "tests/model/world.hpp"
 
 using namespace mutsim;
@@ -38,31 +39,6 @@ AwardCounts draw_awards(World& w, const char* sector, int32_t month, int n) {
 
 void check_share(double count, double n, double p) {
   CHECK(std::abs(count - n * p) < 4 * binomial_sd(n, p) + 1e-9);
-}
-
-/// Founds a mutual for every unit of organisations of `type` whose position
-/// in its organisation is a multiple of `stride`.
-std::vector<uint32_t> found_mutuals(World& w, const char* type, const char* route, int32_t month,
-                                    uint32_t stride = 1) {
-  ReplicateState& st = w.st();
-  std::vector<uint32_t> ids;
-  for (uint32_t o = 0; o < w.population.organisations.size(); ++o) {
-    const Organisation& org = w.population.organisations[o];
-    if (org.type != w.type_index(type)) continue;
-    for (uint32_t s = org.first_service; s < org.end_service; s += stride) {
-      const auto proposal = static_cast<uint32_t>(st.proposals.size());
-      start_proposal(st, month, w.route_index(route), o, s, s + 1, false, false);
-      found_mutual(st, month, proposal);
-      ids.push_back(static_cast<uint32_t>(st.mutuals.size() - 1));
-    }
-  }
-  return ids;
-}
-
-size_t count_events(const ReplicateState& st, EventKind kind, int32_t month) {
-  size_t n = 0;
-  for (const Event& e : st.events) n += e.kind == kind && e.month == month;
-  return n;
 }
 
 }  // namespace

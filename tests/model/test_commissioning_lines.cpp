@@ -11,6 +11,7 @@
 #include "sim/model/commissioning.hpp"
 #include "sim/model/commissioning_rules.hpp"
 #include "sim/model/pipeline.hpp"
+#include "tests/model/mutual_helpers.hpp"
 #include "tests/model/world.hpp"
 
 using namespace mutsim;
@@ -23,29 +24,6 @@ const std::string kLines =
     "population.service_lines={hearing: {aqp_share: 0.6, reservable: true, org_types: "
     "[{org_type: acute_trust, share: 0.3}]}, other: {aqp_share: 0, reservable: false, "
     "org_types: [{org_type: acute_trust, share: 0.7}]}}";
-
-size_t count_events(const ReplicateState& st, EventKind kind, int32_t month) {
-  size_t n = 0;
-  for (const Event& e : st.events) n += e.kind == kind && e.month == month;
-  return n;
-}
-
-/// Founds a one-unit mutual on every unit of the acute trusts.
-std::vector<uint32_t> found_acute_mutuals(World& w, int32_t month) {
-  ReplicateState& st = w.st();
-  std::vector<uint32_t> ids;
-  for (uint32_t o = 0; o < w.population.organisations.size(); ++o) {
-    const Organisation& org = w.population.organisations[o];
-    if (org.type != w.type_index("acute_trust")) continue;
-    for (uint32_t s = org.first_service; s < org.end_service; ++s) {
-      const auto proposal = static_cast<uint32_t>(st.proposals.size());
-      start_proposal(st, month, w.route_index("rtp"), o, s, s + 1, false, false);
-      found_mutual(st, month, proposal);
-      ids.push_back(static_cast<uint32_t>(st.mutuals.size() - 1));
-    }
-  }
-  return ids;
-}
 
 }  // namespace
 
@@ -105,7 +83,7 @@ TEST_CASE("an accredited AQP incumbent faces a volume risk, not a win-or-lose aw
   ReplicateState& st = w.st();
   const int32_t founded = month_index(w.scenario, "2011-06");
   update_climate(st, founded);
-  const auto ids = found_acute_mutuals(w, founded);
+  const auto ids = found_mutuals(w, "acute_trust", "rtp", founded);
   const int32_t month = founded + 12;
   update_climate(st, month);
   run_commissioning(st, month);

@@ -14,37 +14,13 @@
 #include "sim/model/engagement.hpp"
 #include "sim/model/metrics.hpp"
 #include "sim/model/pipeline.hpp"
+#include "tests/model/mutual_helpers.hpp"
 #include "tests/model/world.hpp"
 
 using namespace mutsim;
 using namespace mutsim::test;
 
 namespace {
-
-/// Founds a single-unit mutual for every `stride`-th unit of organisations
-/// of `type` (as tests/model/test_commissioning.cpp does).
-std::vector<uint32_t> found_mutuals(World& w, const char* type, const char* route, int32_t month,
-                                    uint32_t stride = 1) {
-  ReplicateState& st = w.st();
-  std::vector<uint32_t> ids;
-  for (uint32_t o = 0; o < w.population.organisations.size(); ++o) {
-    const Organisation& org = w.population.organisations[o];
-    if (org.type != w.type_index(type)) continue;
-    for (uint32_t s = org.first_service; s < org.end_service; s += stride) {
-      const auto proposal = static_cast<uint32_t>(st.proposals.size());
-      start_proposal(st, month, w.route_index(route), o, s, s + 1, false, false);
-      found_mutual(st, month, proposal);
-      ids.push_back(static_cast<uint32_t>(st.mutuals.size() - 1));
-    }
-  }
-  return ids;
-}
-
-size_t count_events(const ReplicateState& st, EventKind kind, int32_t month) {
-  size_t n = 0;
-  for (const Event& e : st.events) n += e.kind == kind && e.month == month;
-  return n;
-}
 
 bool in_mutual(const ReplicateState& st, uint64_t agent) {
   const auto& begin = st.population.service_staff_begin;

@@ -11,20 +11,13 @@
 #include "sim/model/forms.hpp"
 #include "sim/model/metrics.hpp"
 #include "sim/model/pipeline.hpp"
+#include "tests/model/mutual_helpers.hpp"
 #include "tests/model/world.hpp"
 
 using namespace mutsim;
 using namespace mutsim::test;
 
 namespace {
-
-double series(const World& w, const std::vector<double>& row, const std::string& name) {
-  const auto catalogue = series_catalogue(w.scenario);
-  for (size_t k = 0; k < catalogue.size(); ++k)
-    if (catalogue[k].name == name) return row[k];
-  FAIL("no series " << name);
-  return 0;
-}
 
 /// A one-unit proposal of the first unit of organisation `org` on `route`.
 uint32_t propose_unit(World& w, int32_t month, const char* route, uint32_t org) {

@@ -12,6 +12,7 @@
 #include "sim/model/metrics.hpp"
 #include "sim/model/pipeline.hpp"
 #include "sim/model/programmes.hpp"
+#include "tests/model/mutual_helpers.hpp"
 #include "tests/model/world.hpp"
 
 using namespace mutsim;
@@ -24,14 +25,6 @@ std::vector<uint32_t> orgs_of(const World& w, const char* type) {
   for (uint32_t o = 0; o < w.population.organisations.size(); ++o)
     if (w.population.organisations[o].type == w.type_index(type)) out.push_back(o);
   return out;
-}
-
-double series(const World& w, const std::vector<double>& row, const std::string& name) {
-  const auto catalogue = series_catalogue(w.scenario);
-  for (size_t k = 0; k < catalogue.size(); ++k)
-    if (catalogue[k].name == name) return row[k];
-  FAIL("no series " << name);
-  return 0;
 }
 
 }  // namespace
