@@ -21,6 +21,8 @@ PACKAGES=(
   clang libclang-rt-14-dev curl xz-utils
   python3-h5py python3-numpy python3-pandas python3-matplotlib python3-scipy
   python3-pytest python3-yaml
+  # the answer's surrogate for the smallest change (issue 16)
+  python3-sklearn
   # The Python module (make build) and its tests: pybind11; xarray over
   # h5netcdf; netCDF's ncdump; the example notebook run by nbconvert; the
   # HTML report opened in headless Chromium through Selenium (issue 17)

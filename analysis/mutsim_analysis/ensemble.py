@@ -69,33 +69,52 @@ def _points(path, h5):
     return frame
 
 
-def read_ensemble(path):
-    """Load an ensemble file, or raise ``FormatError`` naming the file and
-    the object (not a sweep, not an ensemble, a damaged or short dataset)."""
+@dataclass
+class Sweep:
+    """P points x R replicates x T months of a `mutsim sweep` file."""
+
+    path: Path
+    attrs: dict
+    dates: np.ndarray       # [T] datetime64[M]
+    series: dict            # name -> [P, R, T]
+    points: pd.DataFrame    # one row per point: point, seed, status, ...
+
+
+def read_sweep(path):
+    """Load a sweep file (`mutsim sweep` or `mutsim ensemble`), or raise
+    ``FormatError`` naming the file and the object (not a sweep, a damaged
+    or short dataset)."""
     path = Path(path)
     with open_h5(path) as h5:
         attrs = read_attrs(path, h5)
         check_version(path, attrs, SWEEP_FORMAT)
-        block = _ensemble_block(path, attrs)
         points = _points(path, h5)
         dates = np.array([d.decode() if isinstance(d, bytes) else str(d)
                           for d in read_dataset(path, h5, "time/date")],
                          dtype="datetime64[M]")
-        draws, replicates = len(points), int(attrs["replicates"])
+        shape = (len(points), int(attrs["replicates"]), dates.size)
         series = {}
         for name in h5["series"]:
             values = read_dataset(path, h5, f"series/{name}")
-            if values.shape != (draws, replicates, dates.size):
+            if values.shape != shape:
                 raise FormatError(path, f"/series/{name}: shape {values.shape}"
-                                  f", expected ({draws}, {replicates}, "
-                                  f"{dates.size})")
+                                  f", expected {shape}")
             series[name] = values
+    return Sweep(path, attrs, dates, series, points)
+
+
+def read_ensemble(path):
+    """Load an ensemble file, or raise ``FormatError`` naming the file and
+    the object (not a sweep, not an ensemble, a damaged or short dataset)."""
+    sweep = read_sweep(path)
+    block = _ensemble_block(sweep.path, sweep.attrs)
     particles = list(block["particles"])
-    if len(particles) != draws:
-        raise FormatError(path, f"ensemble.particles lists {len(particles)} "
-                          f"draws, /points has {draws}")
-    return Ensemble(path, attrs, dates, series, points, particles,
-                    str(block.get("posterior", "")),
+    if len(particles) != len(sweep.points):
+        raise FormatError(sweep.path, f"ensemble.particles lists "
+                          f"{len(particles)} draws, /points has "
+                          f"{len(sweep.points)}")
+    return Ensemble(sweep.path, sweep.attrs, sweep.dates, sweep.series,
+                    sweep.points, particles, str(block.get("posterior", "")),
                     str(block.get("posterior_fingerprint", "")))
 
 

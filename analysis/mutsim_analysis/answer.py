@@ -1,0 +1,567 @@
+"""The answer under uncertainty (issue 16) as one command:
+
+    /usr/bin/python3 analysis/answer.py scenarios/answer/answer.yaml -o DIR
+        [--posterior CALIB.h5] [--profile quick] [--morris SENS.h5]
+
+Steps, each a mutsim command whose output is kept in DIR (rerunning the
+command resumes: a finished file is read, not run again):
+
+1. the posterior: the given calibration file, or a development calibration
+   at the answer's scale (``development_calibration``);
+2. posterior ensembles of the baseline and every policy scenario, paired
+   (the same draws and seeds): P(target), the first month, the variance
+   split, each lever's effect;
+3. a Saltelli design over the free parameters and the levers: Sobol
+   indices of the target-month share and of the calibration's level
+   targets;
+4. a Latin hypercube over the levers, each point on a posterior draw:
+   PRIM boxes for the target reached at the target month and at the late
+   month, and the smallest change from the baseline, found by a surrogate
+   and verified by runs;
+5. ANSWER.md, its figures and answer.json (answer_report).
+"""
+
+import argparse
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import yaml
+from scipy.stats import qmc
+
+from . import answer_config, answer_report, ensemble, prim, sobol
+from .answer_config import ConfigError
+from .calibration import read_calibration, read_sensitivity
+from .reader import FormatError
+from .stats import weighted_quantile
+
+SHARE = "share_in_mutuals"
+
+
+class AnswerError(Exception):
+    """A step that failed, with the command and its message."""
+
+
+class Mutsim:
+    """The binary, its thread count, and a log of the commands run."""
+
+    def __init__(self, binary, threads):
+        self.binary, self.threads = str(binary), int(threads)
+        self.log = []
+
+    def __call__(self, *args, threads=True):
+        command = [self.binary, *map(str, args)]
+        if threads:
+            command += ["--threads", str(self.threads)]
+        start = time.monotonic()
+        done = subprocess.run(command, capture_output=True, text=True)
+        self.log.append({"command": " ".join(command),
+                         "seconds": time.monotonic() - start})
+        if done.returncode != 0:
+            raise AnswerError(f"{' '.join(command)} exited with "
+                              f"{done.returncode}:\n{done.stderr.strip()}")
+        return done.stdout
+
+
+# ---- step 1: the posterior -------------------------------------------------
+
+class Posterior:
+    """Particles [N, K] with weights, the free parameters' names and
+    prior ranges."""
+
+    def __init__(self, path):
+        calib = read_calibration(path)
+        self.path = Path(path)
+        self.names = list(calib.parameters["names"])
+        self.lower = calib.parameters["lower"]
+        self.upper = calib.parameters["upper"]
+        self.particles = calib.particles
+        self.weights = calib.weights / calib.weights.sum()
+        self.attrs = calib.attrs
+
+    def interval(self, low=0.05, high=0.95):
+        """Each parameter's weighted 90% interval, [K] lower and upper."""
+        lo = [weighted_quantile(self.particles[:, k], self.weights, low)
+              for k in range(len(self.names))]
+        hi = [weighted_quantile(self.particles[:, k], self.weights, high)
+              for k in range(len(self.names))]
+        return np.array(lo), np.array(hi)
+
+    def draws(self, n, seed):
+        """``n`` particle indices by systematic resampling, shuffled."""
+        rng = np.random.default_rng(seed)
+        positions = (rng.random() + np.arange(n)) / n
+        index = np.searchsorted(np.cumsum(self.weights), positions)
+        return rng.permutation(np.minimum(index, len(self.weights) - 1))
+
+    def entries(self, particle):
+        return {name: float(v) for name, v in
+                zip(self.names, self.particles[particle])}
+
+
+def development_calibration(mutsim, settings, out):
+    """Run the calibration of ``development_calibration`` at the answer's
+    scale; return its file."""
+    dev = settings["development_calibration"]
+    source = Path(dev["calibration"])
+    config = yaml.safe_load(source.read_text(encoding="utf-8"))
+    config["base_scenario"] = str((source.parent
+                                   / config["base_scenario"]).resolve())
+    config["fixed_overrides"] = list(config.get("fixed_overrides", [])) + [
+        f"population.scale={settings['scale']}"]
+    config["abc"].update({
+        "particles": dev["particles"], "generations": dev["generations"],
+        "max_evaluations_per_generation":
+            dev["max_evaluations_per_generation"]})
+    path = out / "calibration-dev.yaml"
+    path.write_text("# Written by mutsim_analysis.answer from "
+                    f"{source}: a development calibration\n"
+                    + yaml.safe_dump(config, sort_keys=False),
+                    encoding="utf-8")
+    result = out / "posterior-dev.h5"
+    if not result.exists():
+        mutsim("calibrate", path, "-o", result, "-q")
+    return result
+
+
+# ---- step 2: posterior ensembles -------------------------------------------
+
+def run_ensembles(mutsim, settings, posterior, out):
+    """One ensemble file per scenario, baseline first: name -> path."""
+    ens = settings["ensemble"]
+    folder = out / "ensembles"
+    folder.mkdir(exist_ok=True)
+    files = {}
+    for scenario in [ens["baseline"]] + ens["scenarios"]:
+        name = Path(scenario).stem
+        path = folder / f"{name}.h5"
+        mutsim("ensemble", scenario, "--posterior", posterior, "--draws",
+               ens["draws"], "--replicates", ens["replicates"], "--seed",
+               ens["seed"], "--set", f"population.scale={settings['scale']}",
+               "--set", f"time.end={settings['horizon']}", "-q", "-o", path)
+        files[name] = path
+    return files
+
+
+def analyse_ensembles(files, settings, target_share):
+    """Per scenario: P(target) at the target and late months, by year, the
+    variance split and the lever effect against the baseline."""
+    runs = {name: ensemble.read_ensemble(path) for name, path in
+            files.items()}
+    names = list(runs)
+    base = runs[names[0]]
+    month, late = settings["target_month"], settings["late_month"]
+    margin = settings["ensemble"]["margin"]
+    base_share = ensemble.at_month(base.series[SHARE], base.dates, month)
+    rows = []
+    for name in names:
+        run = runs[name]
+        ensemble.check_paired(base, run)
+        share = run.series[SHARE]
+        at_target = ensemble.at_month(share, run.dates, month)
+        row = {"scenario": name,
+               "p_target": ensemble.probability_of_target(
+                   share, run.dates, target_share, month),
+               "p_late": ensemble.probability_of_target(
+                   share, run.dates, target_share, late),
+               "by_year": ensemble.reached_by_year(
+                   share, run.dates, target_share).to_dict("records"),
+               "share_median": float(np.median(at_target)),
+               "share_q05": float(np.quantile(at_target, ensemble.LOW)),
+               "share_q95": float(np.quantile(at_target, ensemble.HIGH)),
+               "variance": _variance(at_target)}
+        if name != names[0]:
+            row["effect"] = ensemble.lever_effect(base_share, at_target,
+                                                  margin)
+        rows.append(row)
+    return {"scenarios": rows, "baseline": names[0],
+            "fan": _fan(base, settings), "margin": margin}
+
+
+def _variance(values):
+    try:
+        return ensemble.variance_split(values)
+    except ValueError as exc:
+        return {"error": str(exc)}
+
+
+def _fan(run, settings):
+    """The baseline's share over time: quantiles over every world (draws
+    and replicates) and over the draw means (the parameter part)."""
+    share = run.series[SHARE]
+    worlds = share.reshape(-1, share.shape[-1])
+    means = share.mean(axis=1)
+    q = (0.05, 0.25, 0.5, 0.75, 0.95)
+    return {"dates": [str(d) for d in run.dates],
+            "worlds": np.quantile(worlds, q, axis=0).tolist(),
+            "draw_means": np.quantile(means, q, axis=0).tolist(),
+            "quantiles": list(q)}
+
+
+# ---- sweeps (steps 3 and 4) ------------------------------------------------
+
+def run_points(mutsim, settings, name, points, replicates, seed, end, out):
+    """A `points` sweep over the baseline; its series [P, R, T] and dates."""
+    sweep = {
+        "scenario": settings["ensemble"]["baseline"],
+        "description": f"{name}: written by mutsim_analysis.answer",
+        "seed": int(seed), "replicates": int(replicates),
+        "set": {"population.scale": settings["scale"], "time.end": end},
+        "design": {"type": "points", "points": points},
+    }
+    path = out / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(sweep, sort_keys=False,
+                                   default_flow_style=None), encoding="utf-8")
+    result = out / f"{name}.h5"
+    mutsim("sweep", path, "-o", result, "-q")
+    swept = ensemble.read_sweep(result)
+    failed = swept.points[swept.points["status"] != "ok"]
+    if len(failed):
+        raise AnswerError(f"{result}: {len(failed)} points failed (the "
+                          "first is point "
+                          f"{int(failed['point'].iloc[0])})")
+    return swept
+
+
+def _point(levers, lever_values, posterior=None, particle=None):
+    entries = {}
+    for lever, value in zip(levers, lever_values):
+        entries.update(lever.entries(value))
+    if posterior is not None:
+        entries.update(posterior.entries(particle))
+    return entries
+
+
+def scale_units(levers, units):
+    """Unit-cube rows [n, L] to lever values (integer levers: each whole
+    value in the range equally likely)."""
+    units = np.atleast_2d(units)
+    values = np.empty_like(units, dtype=float)
+    for j, lever in enumerate(levers):
+        if lever.integer:
+            width = lever.upper - lever.lower + 1
+            values[:, j] = np.minimum(lever.lower + np.floor(
+                units[:, j] * width), lever.upper)
+        else:
+            values[:, j] = lever.lower + units[:, j] * (lever.upper
+                                                        - lever.lower)
+    return values
+
+
+# ---- step 3: Sobol indices -------------------------------------------------
+
+def level_targets(calibration_yaml):
+    """The calibration's level targets: (id, series, month)."""
+    config = yaml.safe_load(Path(calibration_yaml).read_text(
+        encoding="utf-8"))
+    return [(t["id"], t["series"], str(t["date"]))
+            for t in config.get("targets", [])
+            if t.get("statistic") == "level"]
+
+
+def run_sobol(mutsim, settings, levers, posterior, out):
+    """Sobol indices over the free parameters (uniform over their 90%
+    posterior interval) and the levers, per output."""
+    cfg = settings["sobol"]
+    lo, hi = posterior.interval()
+    names = posterior.names + [lever.name for lever in levers]
+    lower = np.concatenate([lo, [lv.lower for lv in levers]])
+    upper = np.concatenate([hi, [lv.upper for lv in levers]])
+    integer = [False] * len(posterior.names) + [lv.integer for lv in levers]
+    design = sobol.saltelli_design(lower, upper, cfg["base_samples"],
+                                   seed=cfg["seed"], integer=integer)
+    k = len(posterior.names)
+    points = []
+    for row in design:
+        entries = dict(zip(posterior.names, map(float, row[:k])))
+        entries.update(_point(levers, row[k:]))
+        points.append(entries)
+    swept = run_points(mutsim, settings, "sobol", points, cfg["replicates"],
+                       cfg["seed"], settings["target_month"], out)
+    outputs = [("share", SHARE, settings["target_month"])] + level_targets(
+        settings["development_calibration"]["calibration"])
+    tables = {}
+    for label, series, month in outputs:
+        if series not in swept.series:
+            continue
+        values = ensemble.at_month(swept.series[series], swept.dates,
+                                   month).mean(axis=1)
+        table = sobol.indices(values, names, n_boot=cfg["bootstrap"],
+                              seed=cfg["seed"])
+        tables[f"{label} ({series} at {month})"] = table
+    return {"names": names, "lower": lower.tolist(), "upper": upper.tolist(),
+            "runs": len(points), "tables": tables}
+
+
+def morris_comparison(sobol_result, morris_path):
+    """Sobol's total-index ranking of the share beside Morris's, where the
+    screening file has the parameter."""
+    sens = read_sensitivity(morris_path)
+    names = sens.outputs["names"]
+    column = next((i for i, n in enumerate(names) if "share" in n), 0)
+    rank = dict(zip(sens.parameters["names"], sens.rank[:, column]))
+    first = next(iter(sobol_result["tables"].values()))
+    return sobol.compare_with_morris(first, rank)
+
+
+# ---- step 4: scenario discovery --------------------------------------------
+
+def run_discovery(mutsim, settings, levers, posterior, target_share, out):
+    """The Latin hypercube over the levers, each point on one posterior
+    draw and one replicate: lever values [n, L] and the shares at the
+    target and late months [n]."""
+    cfg = settings["discovery"]
+    n = int(cfg["samples"])
+    units = qmc.LatinHypercube(d=len(levers), seed=cfg["seed"]).random(n)
+    values = scale_units(levers, units)
+    particles = posterior.draws(n, cfg["seed"])
+    points = [_point(levers, row, posterior, p)
+              for row, p in zip(values, particles)]
+    swept = run_points(mutsim, settings, "discovery", points, 1, cfg["seed"],
+                       settings["horizon"], out)
+    share = swept.series[SHARE][:, 0, :]
+    return {"values": values, "particles": particles,
+            "share_target": ensemble.at_month(share, swept.dates,
+                                              settings["target_month"]),
+            "share_late": ensemble.at_month(share, swept.dates,
+                                            settings["late_month"])}
+
+
+def prim_boxes(levers, lhs, target_share, cfg):
+    """PRIM for the target reached at each month; where no point reaches
+    it, PRIM for the top tenth of shares instead (which levers get
+    highest), said so in ``case``."""
+    names = [lever.name for lever in levers]
+    lower = np.array([lever.lower for lever in levers])
+    upper = np.array([lever.upper for lever in levers])
+    boxes = {}
+    for label in ("share_target", "share_late"):
+        share = lhs[label]
+        y = (share >= target_share).astype(float)
+        case = "share >= target"
+        if y.sum() == 0:
+            cut = np.quantile(share, 0.9)
+            y = (share >= cut).astype(float)
+            case = f"share >= {cut:.4f} (the top tenth; no point reaches " \
+                   "the target)"
+        result = prim.peel(lhs["values"], y, names, lower, upper,
+                           alpha=cfg["peel_alpha"], min_mass=cfg["min_mass"])
+        box = result.choose(cfg["min_coverage"])
+        if box is not None:
+            box = prim.paste(lhs["values"], y, result, box,
+                             alpha=cfg["peel_alpha"])
+        boxes[label] = {"case": case, "reached": int((share >= target_share)
+                                                     .sum()),
+                        "points": int(share.size), "result": result,
+                        "box": box, "words": result.describe(box)}
+    return boxes
+
+
+def surrogate_path(levers, lhs, target_share, seed):
+    """Greedy steps from the baseline on a gradient-boosting surrogate of
+    the target-month share: each step moves the one unmoved lever, to one
+    of five values across its range, that raises the predicted share most;
+    it stops once the prediction reaches the target."""
+    from sklearn.ensemble import GradientBoostingRegressor
+
+    units = np.column_stack([[lever.unit(v) for v in lhs["values"][:, j]]
+                             for j, lever in enumerate(levers)])
+    model = GradientBoostingRegressor(random_state=seed).fit(
+        units, lhs["share_target"])
+    current = np.array([lever.unit(lever.baseline) for lever in levers])
+    steps = [{"moved": None, "unit": current.copy(),
+              "predicted": float(model.predict(current[None])[0])}]
+    free = set(range(len(levers)))
+    grid = np.linspace(0, 1, 5)
+    while free and steps[-1]["predicted"] < target_share:
+        best = None
+        for j in sorted(free):
+            trial = np.repeat(current[None], grid.size, axis=0)
+            trial[:, j] = grid
+            pred = model.predict(trial)
+            i = int(np.argmax(pred))
+            if best is None or pred[i] > best[2]:
+                best = (j, grid[i], float(pred[i]))
+        j, unit, predicted = best
+        current[j] = unit
+        free.discard(j)
+        steps.append({"moved": j, "unit": current.copy(),
+                      "predicted": predicted})
+    return steps
+
+
+def verify_path(mutsim, settings, levers, posterior, steps, target_share,
+                out):
+    """Each surrogate step run over ``verify_draws`` posterior draws: the
+    median share and P(target) at both months."""
+    cfg = settings["discovery"]
+    draws = posterior.draws(int(cfg["verify_draws"]), cfg["seed"] + 1)
+    points = []
+    for step in steps:
+        values = scale_units(levers, step["unit"])[0]
+        for lever, unit, j in zip(levers, step["unit"], range(len(levers))):
+            if unit == lever.unit(lever.baseline):
+                values[j] = lever.baseline
+        step["values"] = values
+        points += [_point(levers, values, posterior, p) for p in draws]
+    swept = run_points(mutsim, settings, "verify", points, 1, cfg["seed"],
+                       settings["horizon"], out)
+    share = swept.series[SHARE][:, 0, :].reshape(len(steps), len(draws), -1)
+    for i, step in enumerate(steps):
+        for label, month in (("target", settings["target_month"]),
+                             ("late", settings["late_month"])):
+            at = ensemble.at_month(share[i], swept.dates, month)
+            step[f"median_{label}"] = float(np.median(at))
+            step[f"p_{label}"] = float(np.mean(at >= target_share))
+    return steps
+
+
+def smallest_change(levers, steps, moved_fraction):
+    """The first verified step with P(target) >= 0.5, or None; and the
+    levers moved (beyond ``moved_fraction`` of their range) at it."""
+    for step in steps:
+        if step["p_target"] >= 0.5:
+            return step, moved_levers(levers, step["values"],
+                                      moved_fraction)
+    return None, []
+
+
+def moved_levers(levers, values, moved_fraction):
+    return [lever for lever, value in zip(levers, values)
+            if abs(lever.unit(value) - lever.unit(lever.baseline))
+            > moved_fraction]
+
+
+# ---- the command -----------------------------------------------------------
+
+def _arguments(argv):
+    parser = argparse.ArgumentParser(
+        description="The answer under uncertainty (issue 16): ensembles, "
+        "Sobol indices, scenario discovery and their report.")
+    parser.add_argument("config", help="scenarios/answer/answer.yaml")
+    parser.add_argument("-o", "--output", required=True,
+                        help="folder for every file of the answer")
+    parser.add_argument("--posterior", help="calibration file (mutsim "
+                        "calibrate); default: a development calibration")
+    parser.add_argument("--profile", help="a profile of the settings file "
+                        "(quick)")
+    parser.add_argument("--morris", help="a sensitivity file (mutsim "
+                        "sensitivity) to set Morris's ranking beside Sobol's")
+    parser.add_argument("--binary", default=str(
+        Path(__file__).resolve().parents[2] / "build" / "bin" / "mutsim"))
+    parser.add_argument("--fresh", action="store_true",
+                        help="remove the output folder first")
+    return parser.parse_args(argv)
+
+
+def validate_levers(mutsim, baseline, levers):
+    """`mutsim validate` at both ends of every lever (an unknown key or a
+    value the model refuses stops here, before any run)."""
+    for lever in levers:
+        if lever.kind == "nhs_long_contracts":
+            continue
+        for value in (lever.lower, lever.upper):
+            (key, entry), = lever.entries(value).items()
+            text = yaml.safe_dump(entry, default_flow_style=True).strip()
+            text = text.removesuffix("...").strip()
+            try:
+                mutsim("validate", baseline, "--set", f"{key}={text}",
+                       threads=False)
+            except AnswerError as exc:
+                raise ConfigError(f"lever {lever.name}: {exc}") from None
+
+
+def prepare(args):
+    """Settings, levers checked, the binary: everything before a run."""
+    settings = answer_config.load(args.config, args.profile)
+    mutsim = Mutsim(args.binary, settings["threads"])
+    levers = settings["levers"]
+    answer_config.check_levers(args.config, levers,
+                               answer_config.declared_ranges(args.binary),
+                               settings["ensemble"]["baseline"])
+    validate_levers(mutsim, settings["ensemble"]["baseline"], levers)
+    if args.posterior:
+        check_posterior(mutsim, settings["ensemble"]["baseline"],
+                        Posterior(args.posterior))
+    return settings, mutsim, levers
+
+
+def check_posterior(mutsim, baseline, posterior):
+    """Refuse, before any run, a posterior whose free parameters the
+    baseline scenario does not have or whose values it refuses."""
+    sets = []
+    for name, value in posterior.entries(0).items():
+        sets += ["--set", f"{name}={value!r}"]
+    try:
+        mutsim("validate", baseline, *sets, threads=False)
+    except AnswerError as exc:
+        raise ConfigError(f"{posterior.path}: not a posterior of "
+                          f"{baseline}: {exc}") from None
+
+
+def run(args):
+    settings, mutsim, levers = prepare(args)
+    out = Path(args.output)
+    if args.fresh and out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True, exist_ok=True)
+    timings = {}
+
+    def timed(name, step, *a):
+        start = time.monotonic()
+        value = step(*a)
+        timings[name] = time.monotonic() - start
+        return value
+
+    posterior_file = Path(args.posterior) if args.posterior else timed(
+        "development calibration", development_calibration, mutsim,
+        settings, out)
+    posterior = Posterior(posterior_file)
+    target_share = float(yaml.safe_load(Path(settings["ensemble"][
+        "baseline"]).read_text(encoding="utf-8"))["target"]["share"])
+    files = timed("ensembles", run_ensembles, mutsim, settings,
+                  posterior_file, out)
+    ensembles = analyse_ensembles(files, settings, target_share)
+    sobol_result = timed("sobol", run_sobol, mutsim, settings, levers,
+                         posterior, out)
+    morris = (morris_comparison(sobol_result, args.morris)
+              if args.morris else None)
+    lhs = timed("discovery", run_discovery, mutsim, settings, levers,
+                posterior, target_share, out)
+    boxes = prim_boxes(levers, lhs, target_share, settings["discovery"])
+    steps = surrogate_path(levers, lhs, target_share,
+                           settings["discovery"]["seed"])
+    steps = timed("verification", verify_path, mutsim, settings, levers,
+                  posterior, steps, target_share, out)
+    change = smallest_change(levers, steps,
+                             settings["discovery"]["moved_fraction"])
+    answer_report.write(out, {
+        "settings": settings, "posterior": posterior,
+        "posterior_file": posterior_file, "development": not args.posterior,
+        "target_share": target_share, "ensembles": ensembles,
+        "sobol": sobol_result, "morris": morris, "lhs": lhs, "boxes": boxes,
+        "steps": steps, "change": change, "levers": levers,
+        "timings": timings, "commands": mutsim.log,
+        "argv": " ".join(sys.argv)})
+    return out
+
+
+def main(argv=None):
+    args = _arguments(argv)
+    try:
+        out = run(args)
+    except (ConfigError, FormatError) as exc:
+        print(f"answer: error: {exc}", file=sys.stderr)
+        return 2
+    except AnswerError as exc:
+        print(f"answer: error: {exc}", file=sys.stderr)
+        return 1
+    print(f"answer: wrote {out / 'ANSWER.md'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
