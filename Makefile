@@ -1,7 +1,7 @@
 # Thin wrapper over CMake presets (in the manner of DuckDB's Makefile).
 # Every target that builds first installs missing Debian packages.
 .PHONY: scale-table deps build debug run test test-quick test-cpp test-python install-python lint tidy bench report clean format \
-        format-check calibration-report \
+        format-check calibration-report answer answer-quick \
         test-sanitizers test-asan test-tsan fuzz fuzz-short
 
 JOBS ?= $(shell nproc)
@@ -136,6 +136,19 @@ results/%.h5: scenarios/%.yaml scenarios/baseline.yaml
 report: build
 	$(MAKE) $(SCENARIO_RESULTS)
 	$(PYTHON) analysis/report.py $(SCENARIO_RESULTS) -o report/
+
+# The answer under uncertainty (issue 16; docs/ANSWER.md): posterior
+# ensembles of every policy scenario, Sobol indices and scenario discovery,
+# then $(ANSWER_DIR)/ANSWER.md. POSTERIOR=FILE uses that calibration (else a
+# development calibration is run); MORRIS=FILE sets a Morris screening
+# beside Sobol. answer-quick: the same analysis, small, in minutes.
+ANSWER_DIR ?= results/answer
+ANSWER_ARGS = $(if $(POSTERIOR),--posterior $(POSTERIOR)) $(if $(MORRIS),--morris $(MORRIS))
+answer: build
+	$(PYTHON) analysis/answer.py scenarios/answer/answer.yaml -o $(ANSWER_DIR) $(ANSWER_ARGS)
+
+answer-quick: build
+	$(PYTHON) analysis/answer.py scenarios/answer/answer.yaml -o $(ANSWER_DIR)-quick --profile quick $(ANSWER_ARGS)
 
 # ABC-SMC calibration (whole population at scale 1, to 2013-10) and Morris
 # sensitivity (scale 0.1), about 20 minutes on 2 cores, then
