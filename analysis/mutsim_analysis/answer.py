@@ -22,6 +22,7 @@ command resumes: a finished file is read, not run again):
 """
 
 import argparse
+import os
 import shutil
 import subprocess
 import sys
@@ -46,16 +47,25 @@ class AnswerError(Exception):
 
 
 class Mutsim:
-    """The binary, its thread count, and a log of the commands run."""
+    """The binary, its thread count, an optional MPI launcher, and a log of
+    the commands run. With ``ranks`` > 1 the commands that run the model
+    (calibrate, ensemble, sweep: MPI-aware, the same files for any rank
+    count) start under ``mpirun -n ranks``, each rank with threads / ranks
+    threads."""
 
-    def __init__(self, binary, threads):
-        self.binary, self.threads = str(binary), int(threads)
+    def __init__(self, binary, threads, ranks=1, mpirun="mpirun"):
+        self.binary, self.ranks = str(binary), int(ranks)
+        self.threads = max(1, int(threads) // self.ranks)
+        root = ["--allow-run-as-root"] if os.geteuid() == 0 else []
+        self.launcher = ([mpirun, "--oversubscribe", *root, "-n",
+                          str(self.ranks)] if self.ranks > 1 else [])
         self.log = []
 
     def __call__(self, *args, threads=True):
         command = [self.binary, *map(str, args)]
         if threads:
-            command += ["--threads", str(self.threads)]
+            command = self.launcher + command + ["--threads",
+                                                 str(self.threads)]
         start = time.monotonic()
         done = subprocess.run(command, capture_output=True, text=True)
         self.log.append({"command": " ".join(command),
@@ -360,11 +370,12 @@ def prim_boxes(levers, lhs, target_share, cfg):
     return boxes
 
 
-def surrogate_path(levers, lhs, target_share, seed):
+def surrogate_path(levers, lhs, target_share, seed, min_gain=0.0):
     """Greedy steps from the baseline on a gradient-boosting surrogate of
     the target-month share: each step moves the one unmoved lever, to one
     of five values across its range, that raises the predicted share most;
-    it stops once the prediction reaches the target."""
+    it stops once the prediction reaches the target, or when no move
+    raises it by more than ``min_gain``."""
     from sklearn.ensemble import GradientBoostingRegressor
 
     units = np.column_stack([[lever.unit(v) for v in lhs["values"][:, j]]
@@ -386,6 +397,8 @@ def surrogate_path(levers, lhs, target_share, seed):
             if best is None or pred[i] > best[2]:
                 best = (j, grid[i], float(pred[i]))
         j, unit, predicted = best
+        if predicted - steps[-1]["predicted"] <= min_gain:
+            break
         current[j] = unit
         free.discard(j)
         steps.append({"moved": j, "unit": current.copy(),
@@ -452,6 +465,8 @@ def _arguments(argv):
                         "sensitivity) to set Morris's ranking beside Sobol's")
     parser.add_argument("--binary", default=str(
         Path(__file__).resolve().parents[2] / "build" / "bin" / "mutsim"))
+    parser.add_argument("--ranks", type=int, default=1,
+                        help="MPI ranks for the model runs (mpirun -n)")
     parser.add_argument("--fresh", action="store_true",
                         help="remove the output folder first")
     return parser.parse_args(argv)
@@ -477,7 +492,7 @@ def validate_levers(mutsim, baseline, levers):
 def prepare(args):
     """Settings, levers checked, the binary: everything before a run."""
     settings = answer_config.load(args.config, args.profile)
-    mutsim = Mutsim(args.binary, settings["threads"])
+    mutsim = Mutsim(args.binary, settings["threads"], args.ranks)
     levers = settings["levers"]
     answer_config.check_levers(args.config, levers,
                                answer_config.declared_ranges(args.binary),
@@ -533,7 +548,8 @@ def run(args):
                 posterior, target_share, out)
     boxes = prim_boxes(levers, lhs, target_share, settings["discovery"])
     steps = surrogate_path(levers, lhs, target_share,
-                           settings["discovery"]["seed"])
+                           settings["discovery"]["seed"],
+                           settings["discovery"]["min_gain"])
     steps = timed("verification", verify_path, mutsim, settings, levers,
                   posterior, steps, target_share, out)
     change = smallest_change(levers, steps,

@@ -29,7 +29,8 @@ SUBKEYS = {
                  "scenarios"},
     "sobol": {"base_samples", "replicates", "seed", "bootstrap"},
     "discovery": {"samples", "seed", "peel_alpha", "min_mass",
-                  "min_coverage", "moved_fraction", "verify_draws"},
+                  "min_coverage", "moved_fraction", "verify_draws",
+                  "min_gain"},
 }
 LEVER_KEYS = {"name", "key", "kind", "range", "baseline", "values", "month",
               "source"}

@@ -125,8 +125,8 @@ def test_a_baseline_that_is_not_the_scenarios_is_refused(tmp_path):
 
 
 @needs_binary
-def test_a_file_that_is_not_a_posterior_stops_before_anything(tmp_path,
-                                                               capsys):
+def test_a_file_that_is_not_a_posterior_stops_before_anything(
+        tmp_path, capsys):
     bad = tmp_path / "calib.h5"
     bad.write_bytes(b"not hdf5 at all")
     out = tmp_path / "out"
@@ -205,3 +205,14 @@ def test_a_small_answer_end_to_end(tmp_path):
     assert result["steps"][0]["moved"] is None
     for figure in ("fan", "reach", "effects", "sobol", "prim"):
         assert (out / f"answer-{figure}.png").stat().st_size > 0
+
+
+def test_the_surrogate_path_stops_when_no_lever_helps():
+    # Lever 1 raises the share to 0.1 at most, short of one in six; the
+    # others do nothing: the path moves lever 1 and stops (no gain left).
+    rng = np.random.default_rng(5)
+    values = rng.uniform(0, 10, (400, 3))
+    lhs = {"values": values, "share_target": 0.01 * values[:, 1]}
+    steps = answer.surrogate_path(_levers(3), lhs, 1 / 6, seed=1,
+                                  min_gain=0.001)
+    assert [s["moved"] for s in steps] == [None, 1]
