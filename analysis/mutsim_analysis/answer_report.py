@@ -272,7 +272,9 @@ def sobol_section(res):
              "parameters uniform over their 90% posterior interval, the "
              "levers over their ranges; Saltelli (2010) first-order and "
              "Jansen total indices, 95% bootstrap intervals.", "",
-             "![Sobol](answer-sobol.png)", ""] + sobol_warning(res)
+             "![Sobol](answer-sobol.png)", "",
+             "*From `sobol.h5` (`mutsim sweep sobol.yaml`).*",
+             ""] + sobol_warning(res)
     for label, table in res["sobol"]["tables"].items():
         parts += [f"**{label}**", "",
                   md_table(["input", "S1", "ST"], sobol_rows(table)), ""]
@@ -289,7 +291,9 @@ def sobol_section(res):
 
 
 def prim_section(res):
-    parts = ["![PRIM](answer-prim.png)", ""]
+    parts = ["![PRIM](answer-prim.png)", "",
+             "*The peeling trajectories; a star marks the chosen box. From "
+             "`discovery.h5` (`mutsim sweep discovery.yaml`).*", ""]
     for label, box in res["boxes"].items():
         parts += [f"- **{label}**: case of interest {box['case']}; "
                   f"{box['reached']} of {box['points']} points reach the "
@@ -305,6 +309,8 @@ def markdown(res, figures):
         "not edit by hand. -->", "", header(res), "",
         "## The answer", "", plain_answer(res), "",
         "## The baseline over time", "", f"![fan]({figures['fan']})", "",
+        "*From `ensembles/baseline.h5`; the command of every file is in "
+        "`answer.json` (commands).*", "",
         "## P(target) and the lever effects, per scenario", "",
         f"Effect: the paired difference from the baseline in the "
         f"{s['target_month']} share (percentage points, mean with 90% "
@@ -316,6 +322,8 @@ def markdown(res, figures):
                   "effect", "P(>= margin)"], scenario_rows(res)), "",
         f"![reach]({figures['reach']})", "",
         f"![effects]({figures['effects']})", "",
+        "*From `ensembles/*.h5` (`mutsim ensemble`, one file per "
+        "scenario).*", "",
         "## Global sensitivity", ""] + sobol_section(res) + [
         "## What would it have taken", "",
         f"A Latin hypercube of {res['boxes']['share_target']['points']} lever"
