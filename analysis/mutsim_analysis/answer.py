@@ -22,6 +22,7 @@ command resumes: a finished file is read, not run again):
 """
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -306,13 +307,28 @@ def run_sobol(mutsim, settings, levers, posterior, out):
             "runs": len(points), "tables": tables}
 
 
-def morris_comparison(sobol_result, morris_path):
-    """Sobol's total-index ranking of the share beside Morris's, where the
-    screening file has the parameter."""
+def morris_file(mutsim, settings, given, out):
+    """The Morris screening to set beside Sobol: the given file, or
+    `mutsim sensitivity` on the settings' ``sensitivity`` file."""
+    if given:
+        return Path(given)
+    result = out / "sensitivity.h5"
+    if not result.exists():
+        mutsim("sensitivity", settings["sensitivity"], "-o", result, "-q")
+    return result
+
+
+def morris_comparison(sobol_result, morris_path, levers):
+    """Sobol's total-index ranking of the share beside Morris's mu* rank of
+    its share output, for the inputs the screening has (a lever by its
+    key)."""
     sens = read_sensitivity(morris_path)
     names = sens.outputs["names"]
     column = next((i for i, n in enumerate(names) if "share" in n), 0)
     rank = dict(zip(sens.parameters["names"], sens.rank[:, column]))
+    for lever in levers:
+        if lever.key in rank:
+            rank[lever.name] = rank[lever.key]
     first = next(iter(sobol_result["tables"].values()))
     return sobol.compare_with_morris(first, rank)
 
@@ -450,6 +466,33 @@ def moved_levers(levers, values, moved_fraction):
 
 # ---- the command -----------------------------------------------------------
 
+class Timings:
+    """Wall time per step, kept in ``path`` across runs: a step whose
+    output files were all there before it ran (a resumed, finished step)
+    keeps the time recorded when it did the work."""
+
+    def __init__(self, path):
+        self.path = path
+        self.seconds = (json.loads(path.read_text(encoding="utf-8"))
+                        if path.exists() else {})
+
+    def timed(self, name, outputs, step, *args):
+        finished = all(Path(o).exists() for o in outputs)
+        start = time.monotonic()
+        value = step(*args)
+        if not (finished and name in self.seconds):
+            self.seconds[name] = time.monotonic() - start
+            self.path.write_text(json.dumps(self.seconds, indent=1),
+                                 encoding="utf-8")
+        return value
+
+
+def ensemble_files(settings, out):
+    ens = settings["ensemble"]
+    return [out / "ensembles" / f"{Path(s).stem}.h5"
+            for s in [ens["baseline"]] + ens["scenarios"]]
+
+
 def _arguments(argv):
     parser = argparse.ArgumentParser(
         description="The answer under uncertainty (issue 16): ensembles, "
@@ -523,35 +566,31 @@ def run(args):
     if args.fresh and out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True, exist_ok=True)
-    timings = {}
-
-    def timed(name, step, *a):
-        start = time.monotonic()
-        value = step(*a)
-        timings[name] = time.monotonic() - start
-        return value
+    timings = Timings(out / "timings.json")
+    timed = timings.timed
 
     posterior_file = Path(args.posterior) if args.posterior else timed(
-        "development calibration", development_calibration, mutsim,
-        settings, out)
+        "development calibration", [out / "posterior-dev.h5"],
+        development_calibration, mutsim, settings, out)
     posterior = Posterior(posterior_file)
     target_share = float(yaml.safe_load(Path(settings["ensemble"][
         "baseline"]).read_text(encoding="utf-8"))["target"]["share"])
-    files = timed("ensembles", run_ensembles, mutsim, settings,
-                  posterior_file, out)
+    files = timed("ensembles", ensemble_files(settings, out),
+                  run_ensembles, mutsim, settings, posterior_file, out)
     ensembles = analyse_ensembles(files, settings, target_share)
-    sobol_result = timed("sobol", run_sobol, mutsim, settings, levers,
-                         posterior, out)
-    morris = (morris_comparison(sobol_result, args.morris)
-              if args.morris else None)
-    lhs = timed("discovery", run_discovery, mutsim, settings, levers,
-                posterior, target_share, out)
+    sobol_result = timed("sobol", [out / "sobol.h5"], run_sobol, mutsim,
+                         settings, levers, posterior, out)
+    morris_path = timed("morris screening", [out / "sensitivity.h5"],
+                        morris_file, mutsim, settings, args.morris, out)
+    morris = morris_comparison(sobol_result, morris_path, levers)
+    lhs = timed("discovery", [out / "discovery.h5"], run_discovery, mutsim,
+                settings, levers, posterior, target_share, out)
     boxes = prim_boxes(levers, lhs, target_share, settings["discovery"])
     steps = surrogate_path(levers, lhs, target_share,
                            settings["discovery"]["seed"],
                            settings["discovery"]["min_gain"])
-    steps = timed("verification", verify_path, mutsim, settings, levers,
-                  posterior, steps, target_share, out)
+    steps = timed("verification", [out / "verify.h5"], verify_path, mutsim,
+                  settings, levers, posterior, steps, target_share, out)
     change = smallest_change(levers, steps,
                              settings["discovery"]["moved_fraction"])
     answer_report.write(out, {
@@ -560,7 +599,7 @@ def run(args):
         "target_share": target_share, "ensembles": ensembles,
         "sobol": sobol_result, "morris": morris, "lhs": lhs, "boxes": boxes,
         "steps": steps, "change": change, "levers": levers,
-        "timings": timings, "commands": mutsim.log,
+        "timings": timings.seconds, "commands": mutsim.log,
         "argv": " ".join(sys.argv)})
     return out
 

@@ -19,7 +19,7 @@ import yaml
 
 SECTIONS = {
     "scale": float, "horizon": str, "target_month": str, "late_month": str,
-    "threads": int, "development_calibration": dict, "ensemble": dict,
+    "threads": int, "sensitivity": str, "development_calibration": dict, "ensemble": dict,
     "sobol": dict, "discovery": dict, "levers": list, "profiles": dict,
 }
 SUBKEYS = {
@@ -169,6 +169,7 @@ def load(path, profile=None):
     base = path.parent
     data["development_calibration"]["calibration"] = str(
         (base / data["development_calibration"]["calibration"]).resolve())
+    data["sensitivity"] = str((base / data["sensitivity"]).resolve())
     data["ensemble"]["baseline"] = str(
         (base / data["ensemble"]["baseline"]).resolve())
     data["ensemble"]["scenarios"] = [str((base / s).resolve())

@@ -281,11 +281,15 @@ def sobol_section(res):
     if res["morris"] is not None:
         m = res["morris"]
         parts += ["**Beside Morris** (rank of ST against the Morris mu* "
-                  "rank; disagree = more than one place apart)", "",
+                  "rank of the share in the screening, which has its own "
+                  "parameter ranges; disagree = more than one place apart; "
+                  "- = not in the screening)", "",
                   md_table(["parameter", "ST", "Sobol rank", "Morris rank",
                             "disagree"],
                            [[r.parameter, f"{r.ST:.3f}", int(r.sobol_rank),
-                             r.morris_rank, r.disagree]
+                             "-" if np.isnan(r.morris_rank)
+                             else int(r.morris_rank),
+                             "-" if np.isnan(r.morris_rank) else r.disagree]
                             for r in m.itertuples()]), ""]
     return parts
 

@@ -67,6 +67,7 @@ def _config(tmp_path, edit):
         for key in ("calibration", "baseline"):
             if key in data[section]:
                 data[section][key] = str(CONFIG.parent / data[section][key])
+    data["sensitivity"] = str(CONFIG.parent / data["sensitivity"])
     data["ensemble"]["scenarios"] = [str(CONFIG.parent / s) for s in
                                      data["ensemble"]["scenarios"]]
     path.write_text(yaml.safe_dump(data, sort_keys=False))
@@ -183,12 +184,20 @@ def test_prim_says_when_no_point_reaches_the_target():
 @needs_binary
 def test_a_small_answer_end_to_end(tmp_path):
     def small(d):
-        d.update(scale=0.05, horizon="2016-12", late_month="2016-12")
+        d.update(scale=0.05, horizon="2016-12", late_month="2016-12",
+                 sensitivity=str(tmp_path / "morris.yaml"))
         d["development_calibration"].update(particles=4, generations=1)
         d["ensemble"].update(draws=2, replicates=2,
                              scenarios=["../all-levers.yaml"])
         d["sobol"].update(base_samples=2, bootstrap=20)
         d["discovery"].update(samples=12, verify_draws=2)
+    screening = yaml.safe_load((REPO / "scenarios" / "sensitivity.yaml")
+                               .read_text())
+    screening["base_scenario"] = str(BASELINE)
+    screening["fixed_overrides"] = ["population.scale=0.05",
+                                    "time.end=2015-12"]
+    screening["morris"].update(trajectories=2, candidates=4)
+    (tmp_path / "morris.yaml").write_text(yaml.safe_dump(screening))
     path = _config(tmp_path, small)
     out = tmp_path / "out"
     assert answer.main([str(path), "-o", str(out), "--binary",
@@ -203,6 +212,10 @@ def test_a_small_answer_end_to_end(tmp_path):
     effect = result["scenarios"][1]["effect"]
     assert effect["mean_low"] <= effect["mean"] <= effect["mean_high"]
     assert result["steps"][0]["moved"] is None
+    assert "**Beside Morris**" in text
+    timings = json.loads((out / "timings.json").read_text())
+    assert set(timings) == {"development calibration", "ensembles", "sobol",
+                            "morris screening", "discovery", "verification"}
     for figure in ("fan", "reach", "effects", "sobol", "prim"):
         assert (out / f"answer-{figure}.png").stat().st_size > 0
 
