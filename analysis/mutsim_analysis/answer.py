@@ -422,29 +422,69 @@ def surrogate_path(levers, lhs, target_share, seed, min_gain=0.0):
     return steps
 
 
-def verify_path(mutsim, settings, levers, posterior, steps, target_share,
-                out):
-    """Each surrogate step run over ``verify_draws`` posterior draws: the
-    median share and P(target) at both months."""
+def step_scenario(levers, values, baseline):
+    """A scenario that extends the baseline with the levers at ``values``
+    (the NHS periods written whole, since an extended list replaces)."""
+    scenario = {"extends": str(baseline)}
+    for lever, value in zip(levers, values):
+        if lever.kind == "nhs_long_contracts":
+            periods = yaml.safe_load(Path(baseline).read_text(
+                encoding="utf-8"))["commissioning"]["sectors"]["nhs"][
+                    "periods"]
+            for period in periods:
+                period["contract_years"] = answer_config.blend_mix(
+                    period["contract_years"], float(value))
+            entries = {answer_config.NHS_PERIODS: periods}
+        else:
+            entries = lever.entries(value)
+        for key, entry in entries.items():
+            node = scenario
+            *parents, leaf = key.split(".")
+            for part in parents:
+                node = node.setdefault(part, {})
+            node[leaf] = entry
+    return scenario
+
+
+def verify_path(mutsim, settings, levers, posterior_file, steps,
+                target_share, out):
+    """Each surrogate step as a scenario run over ``verify_draws``
+    posterior draws (`mutsim ensemble`, one replicate): every step on the
+    same draws and seeds, so a step's gain over the baseline (step 0) is a
+    paired difference. Adds the median share, P(target) at both months
+    and the paired mean gain at the target month."""
     cfg = settings["discovery"]
-    draws = posterior.draws(int(cfg["verify_draws"]), cfg["seed"] + 1)
-    points = []
-    for step in steps:
+    folder = out / "verify"
+    folder.mkdir(exist_ok=True)
+    base = None
+    for i, step in enumerate(steps):
         values = scale_units(levers, step["unit"])[0]
-        for lever, unit, j in zip(levers, step["unit"], range(len(levers))):
-            if unit == lever.unit(lever.baseline):
+        for j, lever in enumerate(levers):
+            if step["unit"][j] == lever.unit(lever.baseline):
                 values[j] = lever.baseline
         step["values"] = values
-        points += [_point(levers, values, posterior, p) for p in draws]
-    swept = run_points(mutsim, settings, "verify", points, 1, cfg["seed"],
-                       settings["horizon"], out)
-    share = swept.series[SHARE][:, 0, :].reshape(len(steps), len(draws), -1)
-    for i, step in enumerate(steps):
+        scenario = folder / f"step-{i}.yaml"
+        scenario.write_text(yaml.safe_dump(step_scenario(
+            levers, values, settings["ensemble"]["baseline"]),
+            sort_keys=False), encoding="utf-8")
+        path = folder / f"step-{i}.h5"
+        mutsim("ensemble", scenario, "--posterior", posterior_file,
+               "--draws", cfg["verify_draws"], "--replicates", 1, "--seed",
+               cfg["seed"], "--set", f"population.scale={settings['scale']}",
+               "--set", f"time.end={settings['horizon']}", "-q", "-o", path)
+        run = ensemble.read_ensemble(path)
+        base = base or run
+        ensemble.check_paired(base, run)
         for label, month in (("target", settings["target_month"]),
                              ("late", settings["late_month"])):
-            at = ensemble.at_month(share[i], swept.dates, month)
+            at = ensemble.at_month(run.series[SHARE], run.dates, month)
             step[f"median_{label}"] = float(np.median(at))
             step[f"p_{label}"] = float(np.mean(at >= target_share))
+        step["gain"] = float(np.mean(
+            ensemble.at_month(run.series[SHARE], run.dates,
+                              settings["target_month"])
+            - ensemble.at_month(base.series[SHARE], base.dates,
+                                settings["target_month"])))
     return steps
 
 
@@ -589,8 +629,10 @@ def run(args):
     steps = surrogate_path(levers, lhs, target_share,
                            settings["discovery"]["seed"],
                            settings["discovery"]["min_gain"])
-    steps = timed("verification", [out / "verify.h5"], verify_path, mutsim,
-                  settings, levers, posterior, steps, target_share, out)
+    steps = timed("verification", [out / "verify" / f"step-{i}.h5"
+                                   for i in range(len(steps))],
+                  verify_path, mutsim, settings, levers, posterior_file,
+                  steps, target_share, out)
     change = smallest_change(levers, steps,
                              settings["discovery"]["moved_fraction"])
     answer_report.write(out, {

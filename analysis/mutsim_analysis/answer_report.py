@@ -144,8 +144,8 @@ def step_rows(res):
         moved = ("baseline" if s["moved"] is None else
                  levers[s["moved"]].describe(s["values"][s["moved"]]))
         rows.append([i, moved, pct(s["predicted"]), pct(s["median_target"]),
-                     f"{s['p_target']:.2f}", pct(s["median_late"]),
-                     f"{s['p_late']:.2f}"])
+                     f"{100 * s['gain']:+.2f}", f"{s['p_target']:.2f}",
+                     pct(s["median_late"]), f"{s['p_late']:.2f}"])
     return rows
 
 
@@ -335,10 +335,16 @@ def markdown(res, figures):
         "1999) peeling and pasting.", ""] + prim_section(res) + [
         "", "The smallest change: a gradient-boosting surrogate of the "
         "hypercube's share picks one lever at a time; each step is then run "
-        f"over {s['discovery']['verify_draws']} posterior draws.", "",
+        f"over the same {s['discovery']['verify_draws']} posterior draws.",
+        "",
         md_table(["step", "lever moved", "predicted", "median "
-                  + s["target_month"], "P(target)", "median "
-                  + s["late_month"], "P(target) late"], step_rows(res)), "",
+                  + s["target_month"], "paired gain (points)", "P(target)",
+                  "median " + s["late_month"], "P(target) late"],
+                 step_rows(res)), "",
+        "*Each step is a scenario `verify/step-N.yaml` (the baseline with "
+        "the levers so far) run by `mutsim ensemble` into "
+        "`verify/step-N.h5`: every step on the same draws and seeds, the "
+        "gain the mean paired difference from step 0.*", "",
         "## Cost", "",
         md_table(["step", "wall minutes", "share"], cost_rows(res)), "",
         f"{len(res['commands'])} mutsim commands; each runs its points in "
@@ -364,7 +370,7 @@ def summary_json(res):
                    res["levers"][s["moved"]].name,
                    "values": list(map(float, s["values"])),
                    **{k: s[k] for k in ("predicted", "median_target",
-                                        "p_target", "median_late",
+                                        "gain", "p_target", "median_late",
                                         "p_late")}}
                   for s in res["steps"]],
         "timings_seconds": res["timings"],
