@@ -31,6 +31,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import yaml
 from scipy.stats import qmc
 
@@ -214,12 +215,34 @@ def _fan(run, settings):
 
 # ---- sweeps (steps 3 and 4) ------------------------------------------------
 
+# mutsim refuses a sweep file over 1 MiB (sim/yaml/source.cpp); a point
+# of the answer's designs is about 1.8 kB of YAML, so a design is run in
+# chunks of at most this many points, each its own sweep file.
+CHUNK_POINTS = 200
+
+
 def run_points(mutsim, settings, name, points, replicates, seed, end, out):
-    """A `points` sweep over the baseline; its series [P, R, T] and dates."""
+    """A `points` design over the baseline, run as sweeps of at most
+    CHUNK_POINTS points (chunk c with sweep seed ``seed + c``, so no two
+    chunks share point seeds): the series [P, R, T] of every point in
+    design order."""
+    chunks = [points[i:i + CHUNK_POINTS]
+              for i in range(0, len(points), CHUNK_POINTS)]
+    parts = [_run_chunk(mutsim, settings, f"{name}-{c}", chunk, replicates,
+                        int(seed) + c, end, out)
+             for c, chunk in enumerate(chunks)]
+    series = {key: np.concatenate([part.series[key] for part in parts])
+              for key in parts[0].series}
+    return ensemble.Sweep(out / name, parts[0].attrs, parts[0].dates, series,
+                          pd.concat([part.points for part in parts],
+                                    ignore_index=True))
+
+
+def _run_chunk(mutsim, settings, name, points, replicates, seed, end, out):
     sweep = {
         "scenario": settings["ensemble"]["baseline"],
         "description": f"{name}: written by mutsim_analysis.answer",
-        "seed": int(seed), "replicates": int(replicates),
+        "seed": seed, "replicates": int(replicates),
         "set": {"population.scale": settings["scale"], "time.end": end},
         "design": {"type": "points", "points": points},
     }
@@ -527,6 +550,12 @@ class Timings:
         return value
 
 
+def chunk_files(out, name, points):
+    """The files run_points writes for a design of ``points`` points."""
+    chunks = -(-int(points) // CHUNK_POINTS)
+    return [out / f"{name}-{c}.h5" for c in range(chunks)]
+
+
 def ensemble_files(settings, out):
     ens = settings["ensemble"]
     return [out / "ensembles" / f"{Path(s).stem}.h5"
@@ -618,12 +647,16 @@ def run(args):
     files = timed("ensembles", ensemble_files(settings, out),
                   run_ensembles, mutsim, settings, posterior_file, out)
     ensembles = analyse_ensembles(files, settings, target_share)
-    sobol_result = timed("sobol", [out / "sobol.h5"], run_sobol, mutsim,
+    k = len(posterior.names) + len(levers)
+    sobol_runs = settings["sobol"]["base_samples"] * (k + 2)
+    sobol_result = timed("sobol", chunk_files(out, "sobol", sobol_runs),
+                         run_sobol, mutsim,
                          settings, levers, posterior, out)
     morris_path = timed("morris screening", [out / "sensitivity.h5"],
                         morris_file, mutsim, settings, args.morris, out)
     morris = morris_comparison(sobol_result, morris_path, levers)
-    lhs = timed("discovery", [out / "discovery.h5"], run_discovery, mutsim,
+    lhs = timed("discovery", chunk_files(out, "discovery", settings[
+        "discovery"]["samples"]), run_discovery, mutsim,
                 settings, levers, posterior, target_share, out)
     boxes = prim_boxes(levers, lhs, target_share, settings["discovery"])
     steps = surrogate_path(levers, lhs, target_share,
