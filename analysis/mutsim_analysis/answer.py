@@ -73,8 +73,13 @@ class Mutsim:
         self.log.append({"command": " ".join(command),
                          "seconds": time.monotonic() - start})
         if done.returncode != 0:
+            hint = ("\n(the output folder holds files of other settings or "
+                    "of another mutsim build: rerun with --fresh, or give "
+                    "another -o)" if "written by a different" in done.stderr
+                    else "")
             raise AnswerError(f"{' '.join(command)} exited with "
-                              f"{done.returncode}:\n{done.stderr.strip()}")
+                              f"{done.returncode}:\n{done.stderr.strip()}"
+                              + hint)
         return done.stdout
 
 
