@@ -226,21 +226,38 @@ def _fan(run, settings):
 CHUNK_POINTS = 200
 
 
-def run_points(mutsim, settings, name, points, replicates, seed, end, out):
+def run_points(mutsim, settings, name, points, replicates, seed, end, out,
+               block=None):
     """A `points` design over the baseline, run as sweeps of at most
-    CHUNK_POINTS points (chunk c with sweep seed ``seed + c``, so no two
-    chunks share point seeds): the series [P, R, T] of every point in
-    design order."""
-    chunks = [points[i:i + CHUNK_POINTS]
-              for i in range(0, len(points), CHUNK_POINTS)]
-    parts = [_run_chunk(mutsim, settings, f"{name}-{c}", chunk, replicates,
-                        int(seed) + c, end, out)
-             for c, chunk in enumerate(chunks)]
-    series = {key: np.concatenate([part.series[key] for part in parts])
-              for key in parts[0].series}
-    return ensemble.Sweep(out / name, parts[0].attrs, parts[0].dates, series,
-                          pd.concat([part.points for part in parts],
-                                    ignore_index=True))
+    CHUNK_POINTS points: the series [P, R, T] of every point in design
+    order. Chunk c has sweep seed ``seed + c``, so no two chunks share
+    point seeds. With ``block`` = B the design is blocks of B rows that
+    share their seeds instead: each block's chunks restart at ``seed``,
+    so row j of every block runs with the same point seed (common random
+    numbers, as a Saltelli design needs)."""
+    series, frames, attrs, dates = {}, [], None, None
+    for c, (seed_c, chunk) in enumerate(_chunks(points, seed, block)):
+        part = _run_chunk(mutsim, settings, f"{name}-{c}", chunk,
+                          replicates, seed_c, end, out)
+        attrs, dates = part.attrs, part.dates
+        frames.append(part.points)
+        for key, values in part.series.items():
+            series.setdefault(key, []).append(values)
+    return ensemble.Sweep(out / name, attrs, dates,
+                          {k: np.concatenate(v) for k, v in series.items()},
+                          pd.concat(frames, ignore_index=True))
+
+
+def _chunks(points, seed, block=None):
+    """(sweep seed, points) of each chunk, in design order."""
+    size = block or len(points)
+    out = []
+    for start in range(0, len(points), size):
+        rows = points[start:start + size]
+        for c, i in enumerate(range(0, len(rows), CHUNK_POINTS)):
+            offset = c if block else len(out)
+            out.append((int(seed) + offset, rows[i:i + CHUNK_POINTS]))
+    return out
 
 
 def _run_chunk(mutsim, settings, name, points, replicates, seed, end, out):
@@ -319,7 +336,11 @@ def run_sobol(mutsim, settings, levers, posterior, out):
         entries.update(_point(levers, row[k:]))
         points.append(entries)
     swept = run_points(mutsim, settings, "sobol", points, cfg["replicates"],
-                       cfg["seed"], settings["target_month"], out)
+                       cfg["seed"], settings["target_month"], out,
+                       block=cfg["base_samples"])
+    seeds = swept.points["seed"].to_numpy().reshape(-1, cfg["base_samples"])
+    if not (seeds == seeds[0]).all():
+        raise AnswerError("the Sobol blocks do not share their seeds")
     outputs = [("share", SHARE, settings["target_month"])] + level_targets(
         settings["development_calibration"]["calibration"])
     tables = {}
@@ -555,9 +576,9 @@ class Timings:
         return value
 
 
-def chunk_files(out, name, points):
+def chunk_files(out, name, points, block=None):
     """The files run_points writes for a design of ``points`` points."""
-    chunks = -(-int(points) // CHUNK_POINTS)
+    chunks = len(_chunks([None] * int(points), 0, block))
     return [out / f"{name}-{c}.h5" for c in range(chunks)]
 
 
@@ -654,7 +675,8 @@ def run(args):
     ensembles = analyse_ensembles(files, settings, target_share)
     k = len(posterior.names) + len(levers)
     sobol_runs = settings["sobol"]["base_samples"] * (k + 2)
-    sobol_result = timed("sobol", chunk_files(out, "sobol", sobol_runs),
+    sobol_result = timed("sobol", chunk_files(
+        out, "sobol", sobol_runs, settings["sobol"]["base_samples"]),
                          run_sobol, mutsim,
                          settings, levers, posterior, out)
     morris_path = timed("morris screening", [out / "sensitivity.h5"],

@@ -273,7 +273,8 @@ def sobol_section(res):
              "levers over their ranges; Saltelli (2010) first-order and "
              "Jansen total indices, 95% bootstrap intervals.", "",
              "![Sobol](answer-sobol.png)", "",
-             "*From `sobol.h5` (`mutsim sweep sobol.yaml`).*",
+             "*From `sobol-*.h5` (`mutsim sweep sobol-*.yaml`, one or more "
+             "sweeps per block of the design).*",
              ""] + sobol_warning(res)
     for label, table in res["sobol"]["tables"].items():
         parts += [f"**{label}**", "",
@@ -297,7 +298,7 @@ def sobol_section(res):
 def prim_section(res):
     parts = ["![PRIM](answer-prim.png)", "",
              "*The peeling trajectories; a star marks the chosen box. From "
-             "`discovery.h5` (`mutsim sweep discovery.yaml`).*", ""]
+             "`discovery-*.h5` (`mutsim sweep discovery-*.yaml`).*", ""]
     for label, box in res["boxes"].items():
         parts += [f"- **{label}**: case of interest {box['case']}; "
                   f"{box['reached']} of {box['points']} points reach the "

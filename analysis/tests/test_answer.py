@@ -229,3 +229,15 @@ def test_the_surrogate_path_stops_when_no_lever_helps():
     steps = answer.surrogate_path(_levers(3), lhs, 1 / 6, seed=1,
                                   min_gain=0.001)
     assert [s["moved"] for s in steps] == [None, 1]
+
+
+def test_sobol_blocks_share_their_seeds_and_other_designs_do_not():
+    # A Saltelli design of 3 blocks of 450 rows: each block's chunks start
+    # again at the sweep seed (row j of every block, the same point seed);
+    # an ordinary design's chunks all have seeds of their own.
+    chunks = answer._chunks(list(range(1350)), 10, block=450)
+    assert [(s, len(c)) for s, c in chunks] == [
+        (10, 200), (11, 200), (12, 50)] * 3
+    plain = answer._chunks(list(range(1000)), 10)
+    assert [s for s, _ in plain] == [10, 11, 12, 13, 14]
+    assert [p for _, c in plain for p in c] == list(range(1000))
