@@ -158,11 +158,20 @@ def hierarchical_bootstrap(values, statistic, n_boot=2000, seed=1):
 
 def probability_of_target(share, dates, target_share, month, n_boot=2000):
     """P(share >= target at ``month``) over draws and replicates, with the
-    90% interval of the hierarchical bootstrap."""
+    90% interval of the hierarchical bootstrap. Where no world (or every
+    world) reaches the target the bootstrap has nothing to resample and
+    would say [0, 0]; the open end is then the exact binomial bound over
+    the D draws (Clopper-Pearson, 95% one-sided: 1 - 0.05^(1/D)), counting
+    draws, not worlds, since a draw's replicates share its parameters."""
     hit = (at_month(share, dates, month) >= target_share).astype(float)
     boot = hierarchical_bootstrap(hit, np.mean, n_boot)
-    return {"month": month, "p": hit.mean(), "low": np.quantile(boot, LOW),
-            "high": np.quantile(boot, HIGH)}
+    low, high = np.quantile(boot, LOW), np.quantile(boot, HIGH)
+    bound = 1 - (1 - HIGH) ** (1 / hit.shape[0])
+    if hit.max() == 0:
+        high = bound
+    elif hit.min() == 1:
+        low = 1 - bound
+    return {"month": month, "p": hit.mean(), "low": low, "high": high}
 
 
 def first_reached(share, dates, target_share):

@@ -51,6 +51,12 @@ def test_probability_and_first_month():
                                        n_boot=200)
     assert p["p"] == pytest.approx(3 / 8)
     assert p["low"] <= 3 / 8 <= p["high"]
+    # No world reaches it: the upper end is the exact bound over 4 draws,
+    # 1 - 0.05^(1/4) = 0.527, not the bootstrap's degenerate 0.
+    none = ensemble.probability_of_target(np.zeros_like(share), dates, 1 / 6,
+                                          "2015-12", n_boot=50)
+    assert none["p"] == 0 and none["low"] == 0
+    assert none["high"] == pytest.approx(1 - 0.05 ** 0.25)
     first = ensemble.first_reached(share, dates, 1 / 6)
     assert first[0, 0] == 30 and first[1, 0] == 71 and first[2, 0] == -1
     by_year = ensemble.reached_by_year(share, dates, 1 / 6).set_index("by")
