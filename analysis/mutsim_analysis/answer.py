@@ -97,7 +97,6 @@ class Posterior:
         self.upper = calib.parameters["upper"]
         self.particles = calib.particles
         self.weights = calib.weights / calib.weights.sum()
-        self.attrs = calib.attrs
 
     def interval(self, low=0.05, high=0.95):
         """Each parameter's weighted 90% interval, [K] lower and upper."""

@@ -26,14 +26,21 @@ LOW, HIGH = 0.05, 0.95
 
 
 @dataclass
-class Ensemble:
-    """D draws x R replicates x T months of one scenario."""
+class Sweep:
+    """P points x R replicates x T months of a `mutsim sweep` file."""
 
     path: Path
     attrs: dict
     dates: np.ndarray       # [T] datetime64[M]
-    series: dict            # name -> [D, R, T]
-    points: pd.DataFrame    # one row per draw: point, seed, status, parameters
+    series: dict            # name -> [P, R, T]
+    points: pd.DataFrame    # one row per point: point, seed, status, ...
+
+
+@dataclass
+class Ensemble(Sweep):
+    """A sweep whose points are posterior draws: D draws x R replicates x T
+    months of one scenario, with the particle behind each draw."""
+
     particles: list         # the posterior particle behind each draw
     posterior: str          # the posterior file as given to mutsim ensemble
     posterior_fingerprint: str
@@ -67,17 +74,6 @@ def _points(path, h5):
         if frame[column].dtype == object:
             frame[column] = frame[column].str.decode("utf-8")
     return frame
-
-
-@dataclass
-class Sweep:
-    """P points x R replicates x T months of a `mutsim sweep` file."""
-
-    path: Path
-    attrs: dict
-    dates: np.ndarray       # [T] datetime64[M]
-    series: dict            # name -> [P, R, T]
-    points: pd.DataFrame    # one row per point: point, seed, status, ...
 
 
 def read_sweep(path):
