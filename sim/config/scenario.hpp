@@ -250,6 +250,7 @@ struct OrgType {
   double service_sigma;
   int service_min;
   int service_max;
+  double oversample;
   double board_consent;
   std::optional<Month> divest_date;
   std::string divest_to;
@@ -314,6 +315,16 @@ void describe(V& v, OrgType& p) {
                         .hi = 1e7,
                         .unit = "people",
                         .meaning = "largest service unit"});
+  v.num(p.oversample,
+        {.key = "oversample",
+         .def = 1,
+         .lo = 1,
+         .hi = 1000,
+         .unit = "factor",
+         .meaning = "at population.scale < 1 this type's organisations are sampled with "
+                    "probability min(1, scale x oversample) (weights stay N_t / n_t, so "
+                    "estimates stay unbiased): more of the types where rare events happen",
+         .source = "run setting"});
   v.num(p.board_consent, {.key = "board_consent",
                           .def = 0.5,
                           .lo = 0,
@@ -392,7 +403,8 @@ void describe(V& v, Population& p) {
                   .hi = 1,
                   .lo_open = true,
                   .unit = "fraction",
-                  .meaning = "share of service units sampled (counts are scaled back)",
+                  .meaning = "share of each type's organisations sampled, whole (times the type's "
+                             "oversample); every count is weighted back to real-world units",
                   .source = "run setting"});
   v.table(p.sectors, "sectors", "public-sector employers grouped by sector");
   v.table(p.org_types, "org_types", "organisation types with counts and size distributions");

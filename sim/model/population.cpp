@@ -85,7 +85,8 @@ std::vector<uint32_t> organisations_kept(const Scenario& s) {
   std::vector<uint32_t> kept;
   for (const auto& type : s.population.org_types) {
     const auto count = static_cast<uint32_t>(type.value.count);
-    const auto n = static_cast<uint32_t>(std::llround(s.population.scale * count));
+    const double fraction = std::min(1.0, s.population.scale * type.value.oversample);
+    const auto n = static_cast<uint32_t>(std::llround(fraction * count));
     // At least one of every type that has any, so no type drops out.
     kept.push_back(count == 0 ? 0 : std::clamp<uint32_t>(n, 1, count));
   }

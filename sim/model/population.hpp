@@ -51,8 +51,9 @@ struct PopulationStructure {
   double weighted_staff() const;
 };
 
-/// Organisations of each type a sample keeps: n_t = max(1, round(scale N_t))
-/// for a type with N_t > 0 organisations, N_t at scale 1.
+/// Organisations of each type a sample keeps: n_t = max(1, round(f_t N_t))
+/// for a type with N_t > 0 organisations, where f_t = min(1, scale x the
+/// type's oversample); N_t at scale 1.
 std::vector<uint32_t> organisations_kept(const Scenario& s);
 
 /// Staff agents one replicate's sample is expected to hold (for memory

@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <cstdio>
 #include <map>
 #include <string>
 #include <tuple>
@@ -19,9 +20,14 @@ using namespace mutsim;
 
 namespace {
 
-Scenario sampling_scenario(double scale) {
+/// The miniature at `scale`, with the RtP route's types (acute and
+/// community trusts) sampled `oversample` times as often as the rest.
+Scenario sampling_scenario(double scale, double oversample = 1) {
+  const std::string times = std::to_string(oversample);
   return load_scenario_file(std::string(MUTSIM_SOURCE_DIR) + "/tests/data/sampling.yaml",
-                            {"population.scale=" + std::to_string(scale)})
+                            {"population.scale=" + std::to_string(scale),
+                             "population.org_types.acute_trust.oversample=" + times,
+                             "population.org_types.community_trust.oversample=" + times})
       .scenario;
 }
 
@@ -137,8 +143,8 @@ struct Moments {
   std::vector<size_t> n;
 };
 
-Moments run_moments(double scale, uint64_t seed, uint32_t replicates) {
-  const Scenario s = sampling_scenario(scale);
+Moments run_moments(double scale, double oversample, uint64_t seed, uint32_t replicates) {
+  const Scenario s = sampling_scenario(scale, oversample);
   RunOptions options;
   options.seed = seed;
   options.replicates = replicates;
@@ -167,26 +173,37 @@ TEST_CASE("a 10% or 20% sample estimates the whole population's patterns", "[sta
   // independent means (different seeds, so independent replicates):
   //   z = (mean_s - mean_1) / sqrt(var_s / n_s + var_1 / n_1),
   // normal by the central limit theorem at these replicate counts. There
-  // are 12 quantities at 2 scales, 24 comparisons; a Bonferroni bound with
-  // family-wise false-alarm rate 0.01 gives each 0.01 / 24 = 4.2e-4 two-sided,
-  // so k = z_{1 - 2.08e-4} = 3.53. The seeds are fixed, so the test is exact
-  // to reproduce; with a design that biases a quantity by more than about
-  // 3.5 + 1 standard errors (here a few per cent of it) the test fails.
-  constexpr double kK = 3.53;
+  // are 12 quantities in 3 designs (0.2, 0.1, and 0.1 with the RtP types
+  // oversampled 3 times, so weights differ by type), 36 comparisons; a
+  // Bonferroni bound with family-wise false-alarm rate 0.01 gives each
+  // 0.01 / 36 = 2.8e-4 two-sided, so k = z_{1 - 1.39e-4} = 3.64. The seeds
+  // are fixed, so the test is exact to reproduce; with a design that biases
+  // a quantity by more than about 3.6 + 1 standard errors (here a few per
+  // cent of it) the test fails.
+  constexpr double kK = 3.64;
   constexpr uint32_t kFullReplicates = 120, kSampleReplicates = 240;
-  const Moments full = run_moments(1.0, 101, kFullReplicates);
-  for (const auto& [scale, seed] : {std::pair{0.2, uint64_t{202}}, std::pair{0.1, uint64_t{303}}}) {
-    const Moments sample = run_moments(scale, seed, kSampleReplicates);
+  const Moments full = run_moments(1.0, 1.0, 101, kFullReplicates);
+  struct Design {
+    double scale, oversample;
+    uint64_t seed;
+  };
+  for (const Design& d : {Design{0.2, 1, 202}, Design{0.1, 1, 303}, Design{0.1, 3, 404}}) {
+    const Moments sample = run_moments(d.scale, d.oversample, d.seed, kSampleReplicates);
     for (size_t k = 0; k < kCount; ++k) {
-      INFO("scale " << scale << ": " << kQuantities[k] << ": scale-1 mean " << full.mean[k]
-                    << " (n " << full.n[k] << "), sample mean " << sample.mean[k] << " (n "
-                    << sample.n[k] << ")");
+      INFO("scale " << d.scale << " oversample " << d.oversample << ": " << kQuantities[k]
+                    << ": scale-1 mean " << full.mean[k] << " (n " << full.n[k] << "), sample mean "
+                    << sample.mean[k] << " (n " << sample.n[k] << ")");
       REQUIRE(full.n[k] > kFullReplicates / 2);
       REQUIRE(sample.n[k] > kSampleReplicates / 2);
       const double se = std::sqrt(full.var_of_mean[k] + sample.var_of_mean[k]);
       const double z = (sample.mean[k] - full.mean[k]) / se;
       INFO("z = " << z << " (k = " << kK << ")");
       CHECK(std::abs(z) < kK);
+      // The variance cost docs/ODD.md section 8 quotes: one replicate's
+      // variance in this design over one replicate's at scale 1.
+      const double ratio = sample.var_of_mean[k] * sample.n[k] / (full.var_of_mean[k] * full.n[k]);
+      std::printf("scale %.1f oversample %.0f  %-28s z %+5.2f  variance ratio %6.2f\n", d.scale,
+                  d.oversample, kQuantities[k], z, ratio);
     }
   }
 }

@@ -171,6 +171,12 @@ TEST_CASE("a sample keeps whole organisations, n_t of each type", "[unit][popula
   CHECK(organisations_kept(s) == std::vector<uint32_t>{3, 1, 2, 2});
   CHECK(organisations_kept(small_scenario({"population.scale=0.01"})) ==
         std::vector<uint32_t>{1, 1, 1, 1});
+  // oversample multiplies a type's fraction, capped at the whole type:
+  // acute trusts round(0.6 x 5) = 3, community trusts min(1, 3 x 0.3) x 3 = 3.
+  CHECK(organisations_kept(
+            small_scenario({"population.scale=0.3", "population.org_types.acute_trust.oversample=2",
+                            "population.org_types.community_trust.oversample="
+                            "10"})) == std::vector<uint32_t>{3, 3, 3, 2});
   for (uint32_t replicate : {0u, 1u, 2u}) {
     INFO("replicate " << replicate);
     const PopulationStructure sample = sample_population(frame, s, 7, replicate);
@@ -202,9 +208,12 @@ TEST_CASE("each organisation is sampled with probability n_t / N_t", "[stat][pop
   // Over R replicates organisation o of type t is kept Binomial(R, n_t/N_t)
   // times. 26 organisations are checked at 4 sd each: a false alarm has
   // probability below 26 x 6.3e-5 = 0.002 (normal tail), and the seeds are fixed.
-  const Scenario s = small_scenario({"population.scale=0.3"});
+  // Acute trusts oversampled (0.6 of them), so the weights differ by type.
+  const Scenario s =
+      small_scenario({"population.scale=0.3", "population.org_types.acute_trust.oversample=2"});
   const PopulationStructure frame = build_population(s, 7);
   const std::vector<uint32_t> kept = organisations_kept(s);
+  REQUIRE(kept == std::vector<uint32_t>{3, 1, 3, 2});
   constexpr uint32_t kReplicates = 2000;
   std::vector<double> times(frame.organisations.size(), 0);
   double weighted_staff = 0;
