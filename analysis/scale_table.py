@@ -11,12 +11,20 @@ of the full run's or within two standard errors of the difference, where
 that is wider. The last column is the variance cost: how many times more
 replicates the smallest sample needs for the interval the full run gets,
 (variance at that scale) / (variance at scale 1), from the same runs.
-Exit status 0 when every median is within its band, 1 otherwise.
+
+A second table checks the design's claim directly: the mean across
+replicates at each scale, its standard error, and the z of each sample's
+mean against the full run's (independent seeds), with k the Bonferroni
+bound at family-wise false-alarm rate 0.01 over all the comparisons, as
+tests/engine/test_sampling.cpp does on its miniature.
+Exit status 0 when every median is within its band and every |z| < k,
+1 otherwise.
 """
 
 import sys
 
 import numpy as np
+from scipy.stats import norm
 
 from mutsim_analysis import stats
 from mutsim_analysis.reader import read_run
@@ -43,6 +51,33 @@ def summary(values):
     return np.median(values), MEDIAN_SE * sd / np.sqrt(values.size), sd
 
 
+def mean_se(values):
+    values = values[~np.isnan(values)]
+    return values.mean(), values.std(ddof=1) / np.sqrt(values.size)
+
+
+def means_table(tables, heads):
+    """Print the means table; True when every |z| is below k."""
+    comparisons = len(tables[0]) * (len(tables) - 1)
+    k = norm.ppf(1 - 0.01 / comparisons / 2)
+    print("\n| quantity | " + " | ".join(h.replace("median", "mean")
+                                        for h in heads)
+          + f" | largest abs(z) (k = {k:.2f}) |")
+    print("|---" * (len(tables) + 2) + "|")
+    ok = True
+    for name in tables[0]:
+        m1, se1 = mean_se(tables[0][name])
+        cells, zs = [], []
+        for table in tables:
+            m, se = mean_se(table[name])
+            cells.append(f"{m:.4g} ({se:.2g})")
+            if table is not tables[0]:
+                zs.append(abs(m - m1) / np.hypot(se, se1))
+        ok &= max(zs) < k
+        print(f"| {name} | " + " | ".join(cells) + f" | {max(zs):.2f} |")
+    return ok
+
+
 def main(paths):
     runs = [read_run(p) for p in paths]
     scales = [float(r.attrs["scale"]) for r in runs]
@@ -66,6 +101,7 @@ def main(paths):
         ratio = (summary(tables[-1][name])[2] / sd1) ** 2
         print(f"| {name} | " + " | ".join(cells) + " | "
               + ("yes" if all(within) else "NO") + f" | {ratio:.2g} |")
+    ok &= means_table(tables, heads)
     return 0 if ok else 1
 
 
