@@ -60,8 +60,8 @@ def means_table(tables, heads):
     """Print the means table; True when every |z| is below k."""
     comparisons = len(tables[0]) * (len(tables) - 1)
     k = norm.ppf(1 - 0.01 / comparisons / 2)
-    print("\n| quantity | " + " | ".join(h.replace("median", "mean")
-                                        for h in heads)
+    mean_heads = [h.replace("median", "mean") for h in heads]
+    print("\n| quantity | " + " | ".join(mean_heads)
           + f" | largest abs(z) (k = {k:.2f}) |")
     print("|---" * (len(tables) + 2) + "|")
     ok = True

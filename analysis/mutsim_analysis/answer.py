@@ -260,16 +260,12 @@ def _chunks(points, seed, block=None):
 
 
 def _run_chunk(mutsim, settings, name, points, replicates, seed, end, out):
-    sweep = {
-        "scenario": settings["ensemble"]["baseline"],
-        "description": f"{name}: written by mutsim_analysis.answer",
-        "seed": seed, "replicates": int(replicates),
-        "set": {"population.scale": settings["scale"], "time.end": end},
-        "design": {"type": "points", "points": points},
-    }
+    text = ensemble.points_sweep_yaml(
+        settings["ensemble"]["baseline"], points, seed, replicates,
+        fixed={"population.scale": settings["scale"], "time.end": end},
+        description=f"{name}: written by mutsim_analysis.answer")
     path = out / f"{name}.yaml"
-    path.write_text(yaml.safe_dump(sweep, sort_keys=False,
-                                   default_flow_style=None), encoding="utf-8")
+    path.write_text(text, encoding="utf-8")
     result = out / f"{name}.h5"
     mutsim("sweep", path, "-o", result, "-q")
     swept = ensemble.read_sweep(result)

@@ -76,6 +76,22 @@ def _points(path, h5):
     return frame
 
 
+def points_sweep_yaml(scenario, points, seed, replicates, fixed=None,
+                      description=None):
+    """The text of a `points` sweep file (docs/CLUSTER.md): `points` is a
+    list of {key: value} rows (a value may be a list, e.g. a contract-length
+    mix), `fixed` the `set:` values every point shares. The one writer of
+    sweep files in mutsim_analysis."""
+    sweep = {"scenario": str(scenario)}
+    if description:
+        sweep["description"] = description
+    sweep.update({"seed": int(seed), "replicates": int(replicates)})
+    if fixed:
+        sweep["set"] = dict(fixed)
+    sweep["design"] = {"type": "points", "points": list(points)}
+    return yaml.safe_dump(sweep, sort_keys=False, default_flow_style=None)
+
+
 def read_sweep(path):
     """Load a sweep file (`mutsim sweep` or `mutsim ensemble`), or raise
     ``FormatError`` naming the file and the object (not a sweep, a damaged

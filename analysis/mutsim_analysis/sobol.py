@@ -21,6 +21,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import qmc
 
+from . import ensemble
+
 
 def saltelli_design(lower, upper, n, seed=1, integer=None):
     """The design as an array [N (k + 2), k] in parameter units. ``n``
@@ -87,27 +89,17 @@ def indices(outputs, names, n_boot=1000, seed=1):
         "ST_high": q(boot_total, 0.975, axis=0)})
 
 
-def _number(value, is_int):
-    return str(int(value)) if is_int else repr(float(value))
-
-
 def sweep_yaml(scenario, names, values, seed, replicates, integer=None,
                fixed=None, description="Saltelli design"):
-    """A `points` sweep file over the design rows (docs/CLUSTER.md)."""
+    """A `points` sweep file over the design rows (docs/CLUSTER.md), by
+    ensemble.points_sweep_yaml; integer columns are written as integers."""
     integer = integer or [False] * len(names)
-    lines = [f"# {description}: {len(values)} points "
-             f"(mutsim_analysis.sobol)",
-             f"scenario: {scenario}", f"seed: {seed}",
-             f"replicates: {replicates}"]
-    if fixed:
-        lines.append("set: {" + ", ".join(f"{k}: {v}" for k, v in
-                                          fixed.items()) + "}")
-    lines += ["design:", "  type: points", "  points:"]
-    for row in values:
-        entries = ", ".join(f"{name}: {_number(v, is_int)}"
-                            for name, v, is_int in zip(names, row, integer))
-        lines.append(f"    - {{{entries}}}")
-    return "\n".join(lines) + "\n"
+    points = [{name: int(v) if is_int else float(v)
+               for name, v, is_int in zip(names, row, integer)}
+              for row in values]
+    return ensemble.points_sweep_yaml(
+        scenario, points, seed, replicates, fixed=fixed,
+        description=f"{description} (mutsim_analysis.sobol)")
 
 
 def compare_with_morris(sobol, morris_rank):

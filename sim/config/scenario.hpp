@@ -271,6 +271,21 @@ void describe_divestment(V& v, OrgType& p) {
                    "at divest_date (absent: every organisation becomes divest_to)");
 }
 
+/// How a sample at population.scale < 1 takes this type (issue 12).
+template <class V>
+void describe_sampling(V& v, OrgType& p) {
+  v.num(p.oversample,
+        {.key = "oversample",
+         .def = 1,
+         .lo = 1,
+         .hi = 1000,
+         .unit = "factor",
+         .meaning = "at population.scale < 1 this type's organisations are sampled with "
+                    "probability min(1, scale x oversample) (weights stay N_t / n_t, so "
+                    "estimates stay unbiased): more of the types where rare events happen",
+         .source = "run setting"});
+}
+
 template <class V>
 void describe(V& v, OrgType& p) {
   v.text(p.sector, {.key = "sector", .meaning = "key of the sector this type belongs to"});
@@ -315,16 +330,6 @@ void describe(V& v, OrgType& p) {
                         .hi = 1e7,
                         .unit = "people",
                         .meaning = "largest service unit"});
-  v.num(p.oversample,
-        {.key = "oversample",
-         .def = 1,
-         .lo = 1,
-         .hi = 1000,
-         .unit = "factor",
-         .meaning = "at population.scale < 1 this type's organisations are sampled with "
-                    "probability min(1, scale x oversample) (weights stay N_t / n_t, so "
-                    "estimates stay unbiased): more of the types where rare events happen",
-         .source = "run setting"});
   v.num(p.board_consent, {.key = "board_consent",
                           .def = 0.5,
                           .lo = 0,
@@ -334,6 +339,7 @@ void describe(V& v, OrgType& p) {
   v.record(p.form_weights, "form_weights",
            "weights of the forms its proposals choose (multiplied by the route's)");
   describe_divestment(v, p);
+  describe_sampling(v, p);
 }
 
 struct BetaDist {
