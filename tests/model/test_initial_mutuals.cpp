@@ -2,6 +2,7 @@
 // re-procured like any mutual, their outcomes counted as evidence.
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -75,4 +76,36 @@ TEST_CASE("initial mutuals are checked", "[unit][config]") {
   check_refused({"mutuals.initial_mutuals={x: {org_type: nowhere, staff: 10, form: partnership, "
                  "founded: 2009-01, contract_end: 2011-01}}"},
                 "mutuals.initial_mutuals.x.org_type");
+}
+
+TEST_CASE("in a sample the weighted count of initial mutuals is unbiased", "[stat][mutuals]") {
+  // small.yaml at scale 0.4 keeps 1 of 3 community trusts and 3 of 8
+  // councils, so the community trust row is placed with probability
+  // p = 1/3 at weight 3, the council row with p = 3/8 at weight 8/3. Each
+  // row's weighted indicator has mean 1 and variance (1 - p) / p; the rows
+  // are in different types, so independent: the weighted count has mean 2
+  // and variance 2 + 5/3 per replicate. Over 600 replicates the mean's sd
+  // is sqrt(3.667 / 600) = 0.078; each row is placed Binomial(600, p) times.
+  // Checked at 4 sd (false alarm about 2e-4 for the three checks; fixed seeds).
+  constexpr uint32_t kReplicates = 600;
+  const double p[2] = {1.0 / 3.0, 3.0 / 8.0};
+  double weighted = 0;
+  uint32_t placed[2] = {0, 0};
+  for (uint32_t r = 0; r < kReplicates; ++r) {
+    World sample({kRows, "population.scale=0.4"}, 7, r);
+    place_initial_mutuals(sample.st());
+    for (const Mutual& m : sample.st().mutuals) {
+      weighted += sample.population.weight(m.org);
+      const bool council =
+          sample.population.organisations[m.org].type == sample.type_index("local_council");
+      ++placed[council ? 1 : 0];
+    }
+  }
+  const double sd_mean = std::sqrt((2.0 + 5.0 / 3.0) / kReplicates);
+  CHECK(std::abs(weighted / kReplicates - 2.0) < 4 * sd_mean);
+  for (int k = 0; k < 2; ++k) {
+    INFO("row " << k << " placed " << placed[k] << " times");
+    CHECK(std::abs(placed[k] - kReplicates * p[k]) <
+          4 * std::sqrt(kReplicates * p[k] * (1 - p[k])));
+  }
 }
