@@ -4,6 +4,7 @@ to end with the real binary."""
 
 import json
 import os
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -181,11 +182,12 @@ def test_prim_says_when_no_point_reaches_the_target():
     assert box["box"].lower[0] > 5 and box["box"].lower[1] == 0
 
 
-@needs_binary
-def test_a_small_answer_end_to_end(tmp_path):
+def _small_answer(folder, ranks):
+    """The answer at a size a test can afford, with ``ranks`` MPI ranks:
+    its output folder."""
     def small(d):
         d.update(scale=0.05, horizon="2016-12", late_month="2016-12",
-                 sensitivity=str(tmp_path / "morris.yaml"))
+                 sensitivity=str(folder / "morris.yaml"))
         d["development_calibration"].update(particles=4, generations=1)
         d["ensemble"].update(draws=2, replicates=2,
                              scenarios=["../all-levers.yaml"])
@@ -197,11 +199,23 @@ def test_a_small_answer_end_to_end(tmp_path):
     screening["fixed_overrides"] = ["population.scale=0.05",
                                     "time.end=2015-12"]
     screening["morris"].update(trajectories=2, candidates=4)
-    (tmp_path / "morris.yaml").write_text(yaml.safe_dump(screening))
-    path = _config(tmp_path, small)
-    out = tmp_path / "out"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "morris.yaml").write_text(yaml.safe_dump(screening))
+    path = _config(folder, small)
+    out = folder / "out"
     assert answer.main([str(path), "-o", str(out), "--binary",
-                        str(BINARY)]) == 0
+                        str(BINARY), "--ranks", str(ranks)]) == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def small_answer(tmp_path_factory):
+    return _small_answer(tmp_path_factory.mktemp("one-rank"), ranks=1)
+
+
+@needs_binary
+def test_a_small_answer_end_to_end(small_answer):
+    out = small_answer
     text = (out / "ANSWER.md").read_text()
     assert "development calibration" in text and "## The answer" in text
     result = json.loads((out / "answer.json").read_text())
@@ -218,6 +232,28 @@ def test_a_small_answer_end_to_end(tmp_path):
                             "morris screening", "discovery", "verification"}
     for figure in ("fan", "reach", "effects", "sobol", "prim"):
         assert (out / f"answer-{figure}.png").stat().st_size > 0
+
+
+def _without_run_details(result):
+    """answer.json less what depends on the run, not on the answer: the
+    posterior's path, the wall times and the command lines."""
+    return {k: v for k, v in result.items()
+            if k not in ("posterior", "timings_seconds", "commands")}
+
+
+@needs_binary
+@pytest.mark.skipif(shutil.which("mpirun") is None, reason="no mpirun")
+def test_two_ranks_give_the_one_rank_answer(small_answer, tmp_path):
+    # Every model run of the answer (calibration, ensembles, Sobol and
+    # hypercube sweeps, verification) under mpirun -n 2: the same numbers,
+    # to the last bit, as one process.
+    two = _small_answer(tmp_path, ranks=2)
+    commands = json.loads((two / "answer.json").read_text())["commands"]
+    assert any(c["command"].startswith("mpirun") for c in commands)
+    one = json.loads((small_answer / "answer.json").read_text())
+    assert _without_run_details(
+        json.loads((two / "answer.json").read_text())) == \
+        _without_run_details(one)
 
 
 def test_the_surrogate_path_stops_when_no_lever_helps():
