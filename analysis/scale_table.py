@@ -5,12 +5,13 @@
 FULL.h5 is a run at population.scale 1, each SAMPLE.h5 the same scenario at
 a smaller scale. For every P1-P5 quantity (stats.OBSERVED_TARGETS) and the
 share in mutuals at the target date: the median across replicates at each
-scale, its standard error (1.2533 sd / sqrt(n), the large-sample standard
-error of a normal median), and whether each sample's median is within 10%
-of the full run's or within two standard errors of the difference, where
-that is wider. The last column is the variance cost: how many times more
-replicates the smallest sample needs for the interval the full run gets,
-(variance at that scale) / (variance at scale 1), from the same runs.
+scale, its bootstrap standard error (stats.median_se: 4000 resamples,
+fixed seed; a normal-theory formula does not describe small counts), and
+whether each sample's median is within 10% of the full run's or within two
+standard errors of the difference, where that is wider. The last column
+is the variance cost: how many times more replicates the smallest sample
+needs for the interval the full run gets, (variance at that scale) /
+(variance at scale 1), from the same runs.
 
 A second table checks the design's claim directly: the mean across
 replicates at each scale, its standard error, and the z of each sample's
@@ -29,8 +30,6 @@ from scipy.stats import norm
 from mutsim_analysis import stats
 from mutsim_analysis.reader import read_run
 
-MEDIAN_SE = np.sqrt(np.pi / 2)  # se(median) = 1.2533 sd / sqrt(n), normal
-
 
 def quantities(run):
     """{name: per-replicate values} for the patterns and the 2015 share."""
@@ -48,7 +47,7 @@ def quantities(run):
 def summary(values):
     values = values[~np.isnan(values)]
     sd = values.std(ddof=1) if values.size > 1 else np.nan
-    return np.median(values), MEDIAN_SE * sd / np.sqrt(values.size), sd
+    return np.median(values), stats.median_se(values), sd
 
 
 def mean_se(values):

@@ -137,3 +137,31 @@ def test_compare_runs_differences_and_order(tmp_path):
         [TARGET - 0.05, 0.05, 0])
     assert table.loc[0, "p_lo"] == pytest.approx(
         stats.wilson_interval(4, 4)[0])
+
+
+def test_median_se_agrees_with_normal_theory_on_a_continuous_sample():
+    # n = 400 normal values: se(median) = sqrt(pi / 2) sd / sqrt(n) = 0.0627.
+    # The bootstrap estimate's own relative error is of order n^(-1/4)
+    # (Hall and Martin 1988), about 22% here; 35% keeps false alarms rare
+    # while a wrong scale (sd / sqrt(n), or no sqrt(n)) still fails.
+    values = np.random.default_rng(7).normal(0.0, 1.0, 400)
+    theory = np.sqrt(np.pi / 2) / np.sqrt(values.size)
+    assert stats.median_se(values) == pytest.approx(theory, rel=0.35)
+
+
+def test_median_se_sees_the_jump_of_a_count_near_a_half():
+    # P3 at scale 1, 40 replicates (docs/ODD.md section 8): 0, 1, 2, 3 in
+    # 10, 12, 13, 5. P(X <= 1) = 0.55, so a resample's median is 1 or 2
+    # (or 1.5) with nearly even odds: its se is near half a unit, about
+    # twice the normal-theory 1.2533 sd / sqrt(n) = 0.20.
+    values = np.repeat([0.0, 1.0, 2.0, 3.0], [10, 12, 13, 5])
+    normal_theory = np.sqrt(np.pi / 2) * values.std(ddof=1) / np.sqrt(40)
+    se = stats.median_se(values)
+    assert 0.3 < se < 0.5
+    assert se > 1.5 * normal_theory
+
+
+def test_median_se_is_reproducible_and_ignores_nan():
+    values = np.array([3.0, 1.0, np.nan, 4.0, 1.0, 5.0])
+    assert stats.median_se(values) == stats.median_se(values[~np.isnan(values)])
+    assert np.isnan(stats.median_se(np.array([2.0, np.nan])))
