@@ -29,9 +29,15 @@ run() {
   local wall rss agents setup sim start end
   wall=$(awk -F': ' '/Elapsed \(wall clock\)/{n=split($2,t,":"); s=0; for(i=1;i<=n;i++) s=s*60+t[i]; print s}' "$TMP/time")
   rss=$(awk -F': ' '/Maximum resident set size/{print $2}' "$TMP/time")
-  agents=$(sed -n 's/.*(\([0-9]*\) staff agents; set-up \([0-9.]*\) s, simulation \([0-9.]*\) s).*/\1/p' "$TMP/err")
+  agents=$(sed -n 's/.*(\([0-9]*\) staff agents[^;]*; set-up \([0-9.]*\) s, simulation \([0-9.]*\) s).*/\1/p' "$TMP/err")
   setup=$(sed -n 's/.*set-up \([0-9.]*\) s, simulation.*/\1/p' "$TMP/err")
   sim=$(sed -n 's/.*simulation \([0-9.]*\) s).*/\1/p' "$TMP/err")
+  # A changed summary line must stop the benchmark, not shift its columns.
+  if [[ -z $agents || -z $setup || -z $sim ]]; then
+    echo "bench-national: cannot read agents, set-up and simulation time from mutsim's last line:" >&2
+    tail -1 "$TMP/err" >&2
+    exit 1
+  fi
   start=$(sed -n 's/.*(\([0-9]\{4\}-[0-9]\{2\}\) to \([0-9]\{4\}-[0-9]\{2\}\),.*/\1/p' "$TMP/err")
   end=$(sed -n 's/.*(\([0-9]\{4\}-[0-9]\{2\}\) to \([0-9]\{4\}-[0-9]\{2\}\),.*/\2/p' "$TMP/err")
   local months=$(( (10#${end:0:4} - 10#${start:0:4}) * 12 + 10#${end:5:2} - 10#${start:5:2} + 1 ))
