@@ -148,6 +148,11 @@ struct National {
     last_month = s.months() - 1;
     result.events = st.events;
     result.population = population;
+    // The /organisations table's columns, as run_simulation fills them (one
+    // replicate at scale 1: every organisation sampled).
+    result.organisation_weight = weights_when_sampled(s, population);
+    result.organisations_sampled.assign(population.organisations.size(), 1);
+    result.staff_agents = {population.staff()};
 
     // Kernel inputs: each unit's month-end aggregates stand in for the
     // per-month terms (the kernels' speed does not depend on their values).

@@ -54,7 +54,8 @@ void record_sample(const PopulationStructure& sample, uint32_t replicate, RunRes
   if (replicate < result.staff_agents.size()) result.staff_agents[replicate] = sample.staff();
 }
 
-/// The weight each organisation carries when it is sampled.
+}  // namespace
+
 std::vector<double> weights_when_sampled(const Scenario& scenario,
                                          const PopulationStructure& frame) {
   const std::vector<uint32_t> kept = organisations_kept(scenario);
@@ -65,8 +66,6 @@ std::vector<double> weights_when_sampled(const Scenario& scenario,
   }
   return weights;
 }
-
-}  // namespace
 
 uint64_t RunResult::max_staff_agents() const {
   uint64_t most = 0;

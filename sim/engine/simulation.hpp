@@ -56,6 +56,11 @@ struct RunResult {
   int series_index(const std::string& name) const;
 };
 
+/// The weight each organisation of the frame carries when it is sampled
+/// (N_t / n_t for its type t): RunResult::organisation_weight.
+std::vector<double> weights_when_sampled(const Scenario& scenario,
+                                         const PopulationStructure& frame);
+
 /// Runs every replicate of the scenario. Throws Interrupted if *stop is set.
 RunResult run_simulation(const Scenario& scenario, const RunOptions& options);
 

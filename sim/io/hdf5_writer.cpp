@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <algorithm>
+#include <stdexcept>
 #include <vector>
 
 #include "sim/io/h5/write.hpp"
@@ -109,6 +110,14 @@ void write_organisations(hid_t file, const RunResult& result, const Scenario& sc
                          uint64_t seed) {
   const auto& orgs = result.population.organisations;
   const auto& population = scenario.population;
+  // A result filled by hand (a test, a benchmark) must say the same as
+  // run_simulation's, or the table would read past its vectors.
+  if (result.organisation_weight.size() != orgs.size() ||
+      result.organisations_sampled.size() != size_t{result.replicates} * orgs.size())
+    throw std::logic_error(fmt::format(
+        "write_run_file: {} organisations but {} weights and {} sampled flags for {} replicates",
+        orgs.size(), result.organisation_weight.size(), result.organisations_sampled.size(),
+        result.replicates));
   h5::Table table(orgs.size());
   table.add_u32("id", [](size_t i) { return static_cast<uint32_t>(i); });
   table.add_text(
