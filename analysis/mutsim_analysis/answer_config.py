@@ -30,7 +30,7 @@ SUBKEYS = {
     "sobol": {"base_samples", "replicates", "seed", "bootstrap"},
     "discovery": {"samples", "seed", "peel_alpha", "min_mass",
                   "min_coverage", "moved_fraction", "verify_draws",
-                  "min_gain"},
+                  "min_gain", "surrogate_draws"},
 }
 LEVER_KEYS = {"name", "key", "kind", "range", "baseline", "values", "month",
               "source"}

@@ -336,8 +336,8 @@ def markdown(res, figures):
         "1999) peeling and pasting.", ""] + prim_section(res) + [
         "", "The smallest change: a gradient-boosting surrogate of the "
         "hypercube's share picks one lever at a time; each step is then run "
-        f"over the same {s['discovery']['verify_draws']} posterior draws.",
-        "",
+        f"over the same {s['discovery']['verify_draws']} posterior draws. "
+        + surrogate_words(res), "",
         md_table(["step", "lever moved", "predicted", "median "
                   + s["target_month"], "paired gain (points)", "P(target)",
                   "median " + s["late_month"], "P(target) late"],
@@ -355,6 +355,20 @@ def markdown(res, figures):
     return "\n".join(parts)
 
 
+def surrogate_words(res):
+    """The surrogate's out-of-sample fit, in a sentence."""
+    fit = res["surrogate_fit"]
+    words = (f"Its out-of-sample R^2 (5-fold cross-validation) is "
+             f"{fit['levers']:.2f} on the levers alone")
+    if "levers_and_parameters" in fit:
+        words += (f" and {fit['levers_and_parameters']:.2f} with each "
+                  "point's posterior parameters, which it uses: a lever "
+                  "setting's prediction is its mean over the draws of the "
+                  f"first {res['settings']['discovery']['surrogate_draws']}"
+                  " points")
+    return words + "."
+
+
 def summary_json(res):
     ens = res["ensembles"]
     return {
@@ -367,6 +381,7 @@ def summary_json(res):
         "prim": {label: {"case": b["case"], "reached": b["reached"],
                          "points": b["points"], "box": b["words"]}
                  for label, b in res["boxes"].items()},
+        "surrogate_fit": res["surrogate_fit"],
         "steps": [{"moved": None if s["moved"] is None else
                    res["levers"][s["moved"]].name,
                    "values": list(map(float, s["values"])),

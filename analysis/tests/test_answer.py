@@ -156,6 +156,29 @@ def test_the_surrogate_path_moves_the_lever_that_matters():
     assert steps[1]["predicted"] == pytest.approx(0.25, abs=0.01)
 
 
+def test_the_surrogate_averages_over_the_draws_it_was_shown():
+    # The share is 0.02 * lever 1 + 0.1 * theta, with theta the point's
+    # posterior parameter, uniform on [0, 1] (mean 0.5). Lever 1 carries
+    # four fifths of the variance (0.02^2 * 100 / 12 = 0.0033 against
+    # 0.1^2 / 12 = 0.0008), so the levers alone explain about 0.8 of it out
+    # of sample, and with theta nearly all. The path, averaging over the
+    # draws, predicts 0.05 at the baseline (lever 1 at 0) and 0.25 with
+    # lever 1 at its top.
+    rng = np.random.default_rng(11)
+    values = rng.uniform(0, 10, (600, 3))
+    theta = rng.uniform(0, 1, (600, 1))
+    lhs = {"values": values, "parameters": theta,
+           "share_target": 0.02 * values[:, 1] + 0.1 * theta[:, 0]}
+    fit = answer.surrogate_fit(_levers(3), lhs, seed=1)
+    assert fit["levers"] == pytest.approx(0.8, abs=0.1)
+    assert fit["levers_and_parameters"] > 0.97
+    steps = answer.surrogate_path(_levers(3), lhs, 1 / 6, seed=1,
+                                  averaging_draws=200)
+    assert [s["moved"] for s in steps] == [None, 1]
+    assert steps[0]["predicted"] == pytest.approx(0.05, abs=0.01)
+    assert steps[1]["predicted"] == pytest.approx(0.25, abs=0.01)
+
+
 def test_smallest_change_is_the_first_verified_step_that_reaches():
     levers = _levers(3)
     steps = [{"values": np.array([0.0, 0.0, 0.0]), "p_target": 0.0},
