@@ -249,6 +249,10 @@ def test_a_small_answer_end_to_end(small_answer):
     effect = result["scenarios"][1]["effect"]
     assert effect["mean_low"] <= effect["mean"] <= effect["mean_high"]
     assert result["steps"][0]["moved"] is None
+    fit = result["surrogate_fit"]
+    assert set(fit) == {"levers", "levers_and_parameters"}
+    assert all(np.isfinite(v) and v <= 1 for v in fit.values())
+    assert "out-of-sample R^2" in text
     assert "**Beside Morris**" in text
     timings = json.loads((out / "timings.json").read_text())
     assert set(timings) == {"development calibration", "ensembles", "sobol",
@@ -262,6 +266,21 @@ def _without_run_details(result):
     posterior's path, the wall times and the command lines."""
     return {k: v for k, v in result.items()
             if k not in ("posterior", "timings_seconds", "commands")}
+
+
+@needs_binary
+def test_the_surrogate_refits_from_a_finished_answer(small_answer, capsys):
+    # analysis/surrogate_fit.py reads the folder only: the same fit as the
+    # answer's own (same points, same seed), and a path for each surrogate.
+    import surrogate_fit
+    config = small_answer.parent / "answer.yaml"
+    assert surrogate_fit.main([str(config), str(small_answer)]) == 0
+    printed = capsys.readouterr().out
+    fit = json.loads((small_answer / "answer.json").read_text())[
+        "surrogate_fit"]
+    assert (f"levers {fit['levers']:.3f}, levers_and_parameters "
+            f"{fit['levers_and_parameters']:.3f}") in printed
+    assert printed.count("  baseline ") == 2
 
 
 @needs_binary
