@@ -270,7 +270,9 @@ def _calibration_method(ci):
             "candidates are previous particles drawn by weight and perturbed by a Gaussian "
             "kernel with twice the particles' weighted variance (per parameter), redrawn if "
             "outside the prior; weights are prior / sum_j w_j K(theta | theta_j). It stops "
-            "at `generations`, once epsilon reaches `min_epsilon`, or when a generation "
+            "at `generations`, once epsilon reaches `min_epsilon`, once a generation "
+            "shrinks epsilon by less than the fraction `min_epsilon_shrink` of the one "
+            "before (no earlier than `min_generations` generations), or when a generation "
             "needs more than `max_evaluations_per_generation` candidates (the previous "
             "generation is then the result).")
     add("")

@@ -365,6 +365,16 @@ ProposeFn smc_proposal(const Box& prior, const AbcSettings& s, uint32_t gen, con
   };
 }
 
+/// Has generation `gen` (epsilon `now`, after `before`) shrunk epsilon by
+/// less than min_epsilon_shrink, with at least min_generations done? A
+/// generation after an infinite epsilon (generation 0's) has nothing to
+/// compare with.
+bool shrink_stalled(const AbcSettings& s, uint32_t gen, double before, double now) {
+  if (s.min_epsilon_shrink <= 0 || gen + 1 < s.min_generations || !std::isfinite(before))
+    return false;
+  return now > (1 - s.min_epsilon_shrink) * before;
+}
+
 AbcResult run_smc(const Box& prior, EvaluationPool& pool, size_t simulated_size,
                   const AbcSettings& s, const AbcCallbacks& callbacks, AbcProgress& state) {
   AbcResult& result = state.result;
@@ -391,11 +401,17 @@ AbcResult run_smc(const Box& prior, EvaluationPool& pool, size_t simulated_size,
     normalise(g->weights);
     g->ess = effective_sample_size(g->weights);
     const bool reached = prev && epsilon <= s.min_epsilon;
+    const bool stalled = prev && shrink_stalled(s, gen, prev->epsilon, epsilon);
     if (callbacks.on_generation) callbacks.on_generation(gen, *g);
     result.generations.push_back(std::move(*g));
-    if (reached) {
+    if (reached || stalled) {
       result.stop_reason =
-          fmt::format("epsilon reached min_epsilon {} at generation {}", s.min_epsilon, gen);
+          reached
+              ? fmt::format("epsilon reached min_epsilon {} at generation {}", s.min_epsilon, gen)
+              : fmt::format(
+                    "epsilon shrank by less than min_epsilon_shrink {} at generation {} "
+                    "({:.4g} after {:.4g})",
+                    s.min_epsilon_shrink, gen, epsilon, prev->epsilon);
       finish(state, callbacks);
       return result;
     }

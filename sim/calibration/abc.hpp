@@ -56,6 +56,11 @@ struct AbcSettings {
   uint32_t generations = 4;  // at most, generation 0 (from the prior) included
   double quantile = 0.5;     // epsilon_g = this quantile of generation g-1's distances
   double min_epsilon = 0;    // stop after the generation whose epsilon reaches it
+  // Stop once a generation shrinks epsilon by less than this fraction of
+  // the one before (issue 15: "until epsilon shrinks by less than 5%"), but
+  // not before `min_generations` generations; 0 never stops on it.
+  double min_epsilon_shrink = 0;
+  uint32_t min_generations = 1;
   double epsilon = std::numeric_limits<double>::infinity();  // generation 0 / rejection cut-off
   uint32_t max_evaluations_per_generation = 100000;          // give up a generation beyond this
 };

@@ -192,8 +192,9 @@ CalibrationConfig load_calibration_text(const std::string& text, const std::stri
   if (c.targets.empty()) root["targets"].fail("at least one target is needed");
 
   const Node abc = root.required("abc");
-  abc.expect_map({"method", "particles", "generations", "quantile", "min_epsilon", "epsilon",
-                  "candidates", "max_evaluations_per_generation", "undefined_penalty"});
+  abc.expect_map({"method", "particles", "generations", "quantile", "min_epsilon",
+                  "min_epsilon_shrink", "min_generations", "epsilon", "candidates",
+                  "max_evaluations_per_generation", "undefined_penalty"});
   AbcSettings& s = c.abc;
   s.method = abc.required("method").choice<AbcMethod>(
       {{"smc", AbcMethod::Smc}, {"rejection", AbcMethod::Rejection}});
@@ -209,6 +210,13 @@ CalibrationConfig load_calibration_text(const std::string& text, const std::stri
   if (only("quantile", smc)) s.quantile = abc["quantile"].number(0, 1, true);
   if (s.quantile >= 1) abc["quantile"].fail("must be below 1");
   if (only("min_epsilon", smc)) s.min_epsilon = abc["min_epsilon"].number(0, 1e300);
+  if (only("min_epsilon_shrink", smc))
+    s.min_epsilon_shrink = abc["min_epsilon_shrink"].number(0, 1);
+  if (only("min_generations", smc)) {
+    s.min_generations = static_cast<uint32_t>(abc["min_generations"].whole(1, 100));
+    if (s.min_generations > s.generations)
+      abc["min_generations"].fail(fmt::format("must be at most generations ({})", s.generations));
+  }
   if (only("max_evaluations_per_generation", smc))
     s.max_evaluations_per_generation =
         static_cast<uint32_t>(abc["max_evaluations_per_generation"].whole(1, 100000000));

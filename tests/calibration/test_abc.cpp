@@ -122,6 +122,41 @@ TEST_CASE("ABC-SMC stops at min_epsilon and when a generation costs too much", "
   for (const auto& g : capped.generations) CHECK(g.accepted == 50);
 }
 
+TEST_CASE("ABC-SMC stops once epsilon shrinks by less than min_epsilon_shrink", "[unit]") {
+  // With quantile 0.5 the toy's epsilon falls to about 0.6 of the one
+  // before each generation (seed 5: inf, 1.58, 0.947, 0.529, ...), so a
+  // rule asking for at least 60% shrinkage is met by generation 2, the
+  // first with a finite epsilon before it.
+  AbcSettings s;
+  s.seed = 5;
+  s.particles = 50;
+  s.generations = 30;
+  s.min_epsilon_shrink = 0.6;
+  const AbcResult first = run_abc(kWidePrior, toy_model(), 1, s);
+  INFO(first.stop_reason);
+  REQUIRE(first.generations.size() == 3);
+  CHECK_THAT(first.stop_reason, Catch::Contains("min_epsilon_shrink 0.6 at generation 2"));
+  CHECK(first.generations[2].epsilon > 0.4 * first.generations[1].epsilon);
+
+  // min_generations 4 runs on past it, to the first stall from generation 3.
+  s.min_generations = 4;
+  const AbcResult r = run_abc(kWidePrior, toy_model(), 1, s);
+  const auto& g = r.generations;
+  REQUIRE(g.size() >= 4);
+  REQUIRE(g.size() < 30);
+  CHECK_THAT(r.stop_reason, Catch::Contains("min_epsilon_shrink"));
+  CHECK(g[2].epsilon == first.generations[2].epsilon);
+  CHECK(g.back().epsilon > 0.4 * g[g.size() - 2].epsilon);
+  for (size_t k = 3; k + 1 < g.size(); ++k) CHECK(g[k].epsilon <= 0.4 * g[k - 1].epsilon);
+
+  // Without the rule the same seed runs on: the stop is the rule's doing.
+  s.min_epsilon_shrink = 0;
+  s.generations = static_cast<uint32_t>(g.size()) + 1;
+  const AbcResult longer = run_abc(kWidePrior, toy_model(), 1, s);
+  CHECK(longer.generations.size() == g.size() + 1);
+  CHECK(longer.generations[g.size() - 1].epsilon == g.back().epsilon);
+}
+
 TEST_CASE("ABC results do not depend on the number of threads", "[regression]") {
   AbcSettings s;
   s.seed = 99;

@@ -119,6 +119,23 @@ TEST_CASE("Bad calibration files give ConfigError with the location", "[unit]") 
     const auto e = error_of(replace(kGood, "method: smc", "method: mcmc"));
     CHECK_THAT(e, Catch::Contains("inline.yaml:17:11: abc.method: expected one of smc, rejection"));
   }
+  SECTION("min_generations above generations") {
+    const auto e = error_of(replace(kGood, "  particles: 10",
+                                    "  particles: 10\n  generations: 4\n  min_generations: 5"));
+    CHECK_THAT(e, Catch::Contains("inline.yaml:20:20: abc.min_generations: must be at most "
+                                  "generations (4)"));
+  }
+  SECTION("min_epsilon_shrink outside [0, 1]") {
+    const auto e =
+        error_of(replace(kGood, "  particles: 10", "  particles: 10\n  min_epsilon_shrink: 1.5"));
+    CHECK_THAT(e, Catch::Contains("inline.yaml:19:23: abc.min_epsilon_shrink: must be in [0, 1]"));
+  }
+  SECTION("the shrink rule under rejection") {
+    const auto e = error_of(replace(kGood, "  method: smc\n  particles: 10",
+                                    "  method: rejection\n  particles: 10\n  candidates: 20\n"
+                                    "  min_epsilon_shrink: 0.05"));
+    CHECK_THAT(e, Catch::Contains("abc.min_epsilon_shrink: not used by method rejection"));
+  }
   SECTION("a missing base scenario") {
     const auto e = error_of(replace(kGood, "../data/small.yaml", "nowhere.yaml"));
     CHECK_THAT(e, Catch::Contains("inline.yaml:1:16: base_scenario: "));
