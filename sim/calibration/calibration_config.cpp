@@ -151,6 +151,47 @@ Quantity read_quantity(const Node& item, bool allow_target_date) {
   return q;
 }
 
+/// The `abc` section: method, sizes and stop rules.
+void read_abc_settings(const Node& abc, CalibrationConfig& c) {
+  abc.expect_map({"method", "particles", "generations", "quantile", "min_epsilon",
+                  "min_epsilon_shrink", "min_generations", "epsilon", "candidates",
+                  "max_evaluations_per_generation", "undefined_penalty"});
+  AbcSettings& s = c.abc;
+  s.method = abc.required("method").choice<AbcMethod>(
+      {{"smc", AbcMethod::Smc}, {"rejection", AbcMethod::Rejection}});
+  s.particles = static_cast<uint32_t>(abc.required("particles").whole(2, kMaxCount));
+  const bool smc = s.method == AbcMethod::Smc;
+  auto only = [&](const char* key, bool allowed) {
+    if (!allowed && abc[key].present())
+      abc[key].fail(fmt::format("not used by method {}", smc ? "smc" : "rejection"));
+    return abc[key].present();
+  };
+  if (only("generations", smc))
+    s.generations = static_cast<uint32_t>(abc["generations"].whole(1, 100));
+  if (only("quantile", smc)) s.quantile = abc["quantile"].number(0, 1, true);
+  if (s.quantile >= 1) abc["quantile"].fail("must be below 1");
+  if (only("min_epsilon", smc)) s.min_epsilon = abc["min_epsilon"].number(0, 1e300);
+  if (only("min_epsilon_shrink", smc))
+    s.min_epsilon_shrink = abc["min_epsilon_shrink"].number(0, 1);
+  if (only("min_generations", smc)) {
+    s.min_generations = static_cast<uint32_t>(abc["min_generations"].whole(1, 100));
+    if (s.min_generations > s.generations)
+      abc["min_generations"].fail(fmt::format("must be at most generations ({})", s.generations));
+  }
+  if (only("max_evaluations_per_generation", smc))
+    s.max_evaluations_per_generation =
+        static_cast<uint32_t>(abc["max_evaluations_per_generation"].whole(1, 100000000));
+  if (smc && s.max_evaluations_per_generation < s.particles)
+    abc["max_evaluations_per_generation"].fail("must be at least particles");
+  if (only("candidates", !smc))
+    s.candidates = static_cast<uint32_t>(abc["candidates"].whole(2, 100000000));
+  if (!smc && !abc["candidates"].present()) abc.required("candidates");
+  if (!smc && s.candidates < s.particles) abc["candidates"].fail("must be at least particles");
+  if (abc["epsilon"].present()) s.epsilon = abc["epsilon"].number(0, 1e300, true);
+  if (abc["undefined_penalty"].present())
+    c.undefined_penalty = abc["undefined_penalty"].number(0, 1e6);
+}
+
 }  // namespace
 
 std::string parameter_value_text(double value, bool integer) {
@@ -191,44 +232,8 @@ CalibrationConfig load_calibration_text(const std::string& text, const std::stri
   }
   if (c.targets.empty()) root["targets"].fail("at least one target is needed");
 
-  const Node abc = root.required("abc");
-  abc.expect_map({"method", "particles", "generations", "quantile", "min_epsilon",
-                  "min_epsilon_shrink", "min_generations", "epsilon", "candidates",
-                  "max_evaluations_per_generation", "undefined_penalty"});
+  read_abc_settings(root.required("abc"), c);
   AbcSettings& s = c.abc;
-  s.method = abc.required("method").choice<AbcMethod>(
-      {{"smc", AbcMethod::Smc}, {"rejection", AbcMethod::Rejection}});
-  s.particles = static_cast<uint32_t>(abc.required("particles").whole(2, kMaxCount));
-  const bool smc = s.method == AbcMethod::Smc;
-  auto only = [&](const char* key, bool allowed) {
-    if (!allowed && abc[key].present())
-      abc[key].fail(fmt::format("not used by method {}", smc ? "smc" : "rejection"));
-    return abc[key].present();
-  };
-  if (only("generations", smc))
-    s.generations = static_cast<uint32_t>(abc["generations"].whole(1, 100));
-  if (only("quantile", smc)) s.quantile = abc["quantile"].number(0, 1, true);
-  if (s.quantile >= 1) abc["quantile"].fail("must be below 1");
-  if (only("min_epsilon", smc)) s.min_epsilon = abc["min_epsilon"].number(0, 1e300);
-  if (only("min_epsilon_shrink", smc))
-    s.min_epsilon_shrink = abc["min_epsilon_shrink"].number(0, 1);
-  if (only("min_generations", smc)) {
-    s.min_generations = static_cast<uint32_t>(abc["min_generations"].whole(1, 100));
-    if (s.min_generations > s.generations)
-      abc["min_generations"].fail(fmt::format("must be at most generations ({})", s.generations));
-  }
-  if (only("max_evaluations_per_generation", smc))
-    s.max_evaluations_per_generation =
-        static_cast<uint32_t>(abc["max_evaluations_per_generation"].whole(1, 100000000));
-  if (smc && s.max_evaluations_per_generation < s.particles)
-    abc["max_evaluations_per_generation"].fail("must be at least particles");
-  if (only("candidates", !smc))
-    s.candidates = static_cast<uint32_t>(abc["candidates"].whole(2, 100000000));
-  if (!smc && !abc["candidates"].present()) abc.required("candidates");
-  if (!smc && s.candidates < s.particles) abc["candidates"].fail("must be at least particles");
-  if (abc["epsilon"].present()) s.epsilon = abc["epsilon"].number(0, 1e300, true);
-  if (abc["undefined_penalty"].present())
-    c.undefined_penalty = abc["undefined_penalty"].number(0, 1e6);
   s.seed = c.model.seed;
   s.batch_size = c.model.batch_size;
   return c;
