@@ -1,7 +1,7 @@
 # Thin wrapper over CMake presets (in the manner of DuckDB's Makefile).
 # Every target that builds first installs missing Debian packages.
 .PHONY: scale-table deps build debug run test test-quick test-cpp test-python install-python lint tidy bench report clean format \
-        format-check calibration-report answer answer-quick \
+        format-check calibration-report calibration-production answer answer-quick \
         test-sanitizers test-asan test-tsan fuzz fuzz-short
 
 JOBS ?= $(shell nproc)
@@ -156,6 +156,19 @@ answer-quick: build
 # docs/CALIBRATION.md from their HDF5 files.
 calibration-report: build
 	THREADS=$(or $(CALIB_THREADS),2) bash scripts/calibration-report.sh
+
+# The production calibration of issue 15 (scenarios/calibration-production.yaml:
+# 512 particles, at least 5 generations, 2 replicates, scale 0.1, 19 free
+# parameters). Measured rates project about 5.4 h on 2 cores and 5 min on
+# 4 x 32 cores (docs/PERFORMANCE.md); run it on a cluster (docs/CLUSTER.md).
+# Resumable: the same command again continues after a kill, and says a
+# finished run is complete.
+calibration-production: build
+	@mkdir -p results
+	$(PYTHON) scripts/calibration-overlay.py scenarios/calibration-production.yaml \
+	  -o results/calibration-production.yaml
+	build/bin/mutsim calibrate results/calibration-production.yaml -o results/calib-production.h5 \
+	  --threads $(or $(CALIB_THREADS),$(JOBS))
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp')
