@@ -125,7 +125,8 @@ REPORT_SCALE ?= 1.0
 REPORT_REPLICATES ?= 10
 # Not policy scenarios: command configurations, and the benchmark's national
 # run (the baseline with one replicate).
-COMMAND_CONFIGS := scenarios/calibration.yaml scenarios/sensitivity.yaml scenarios/national.yaml
+COMMAND_CONFIGS := scenarios/calibration.yaml scenarios/calibration-production.yaml \
+                   scenarios/sensitivity.yaml scenarios/national.yaml
 SCENARIO_RESULTS := $(patsubst scenarios/%.yaml,results/%.h5,\
                       $(filter-out $(COMMAND_CONFIGS),$(wildcard scenarios/*.yaml)))
 
