@@ -400,8 +400,10 @@ AbcResult run_smc(const Box& prior, EvaluationPool& pool, size_t simulated_size,
     g->weights = prev ? smc_weights(*g, *prev, kernel.sd) : std::vector<double>(g->accepted, 1.0);
     normalise(g->weights);
     g->ess = effective_sample_size(g->weights);
+    // Read before push_back, which may move the generations `prev` points into.
+    const double previous_epsilon = prev ? prev->epsilon : std::numeric_limits<double>::infinity();
     const bool reached = prev && epsilon <= s.min_epsilon;
-    const bool stalled = prev && shrink_stalled(s, gen, prev->epsilon, epsilon);
+    const bool stalled = prev && shrink_stalled(s, gen, previous_epsilon, epsilon);
     if (callbacks.on_generation) callbacks.on_generation(gen, *g);
     result.generations.push_back(std::move(*g));
     if (reached || stalled) {
@@ -411,7 +413,7 @@ AbcResult run_smc(const Box& prior, EvaluationPool& pool, size_t simulated_size,
               : fmt::format(
                     "epsilon shrank by less than min_epsilon_shrink {} at generation {} "
                     "({:.4g} after {:.4g})",
-                    s.min_epsilon_shrink, gen, epsilon, prev->epsilon);
+                    s.min_epsilon_shrink, gen, epsilon, previous_epsilon);
       finish(state, callbacks);
       return result;
     }
